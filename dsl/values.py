@@ -1,0 +1,200 @@
+"""Runtime values and their JSON form: states, missions, transitions and JSONL datasets.
+
+A state is an agent record plus a fixed-length tuple of object records; a record is a tuple of
+field values in schema order (bool, int, or an enum member's name). JSON uses objects keyed by
+field name. Reading checks every value against the schema and reports FILE:LINE and the JSON
+path of anything wrong; unknown extra keys of a transition are kept, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dsl import core as C
+
+Record = tuple[C.Scalar, ...]
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+class DataError(ValueError):
+    """A JSON value or dataset line that does not fit the schema; the message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    agent: Record
+    objects: tuple[Record, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mission:
+    """The mission text and its words (lower case, split on anything not a letter or digit)."""
+
+    text: str
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Mission:
+        return cls(text, tuple(_WORD.findall(text.lower())))
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: State
+    action: str
+    next_state: State
+    reward: float
+    done: bool
+    mission: Mission
+    extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a model predicts for one step."""
+
+    next_state: State
+    reward: int
+    done: bool
+
+
+# ----------------------------------------------------------------------------- JSON -> values
+
+
+def _scalar(f: C.Field, value: object, where: str) -> C.Scalar:
+    t = f.type
+    if isinstance(t, C.BoolT):
+        if isinstance(value, bool):
+            return value
+        raise DataError(f"{where}: expected true or false, found {json.dumps(value)}")
+    if isinstance(t, C.IntT):
+        if isinstance(value, int) and not isinstance(value, bool):
+            lo, hi = f.lo, f.hi
+            if lo is not None and hi is not None and not lo <= value <= hi:
+                raise DataError(f"{where}: {value} is outside int[{lo}..{hi}]")
+            return value
+        raise DataError(f"{where}: expected an integer, found {json.dumps(value)}")
+    if isinstance(t, C.EnumT):
+        if isinstance(value, str) and value in t.members:
+            return value
+        raise DataError(f"{where}: expected one of {', '.join(t.members)} ({t.name}), found {json.dumps(value)}")
+    raise DataError(f"{where}: field type {t} cannot hold data")
+
+
+def record_from_json(fields: tuple[C.Field, ...], obj: object, where: str) -> Record:
+    if not isinstance(obj, dict):
+        raise DataError(f"{where}: expected a JSON object, found {json.dumps(obj)[:60]}")
+    names = {f.name for f in fields}
+    unknown = sorted(set(obj) - names)
+    if unknown:
+        raise DataError(f"{where}: unknown field {unknown[0]!r} (the schema has {', '.join(sorted(names))})")
+    out: list[C.Scalar] = []
+    for f in fields:
+        if f.name not in obj:
+            raise DataError(f"{where}: missing field {f.name!r}")
+        out.append(_scalar(f, obj[f.name], f"{where}.{f.name}"))
+    return tuple(out)
+
+
+def state_from_json(schema: C.Schema, obj: object, where: str = "state") -> State:
+    if not isinstance(obj, dict) or "agent" not in obj or "objects" not in obj:
+        raise DataError(f"{where}: expected an object with keys 'agent' and 'objects'")
+    objects = obj["objects"]
+    if not isinstance(objects, list):
+        raise DataError(f"{where}.objects: expected a list")
+    agent = record_from_json(schema.agent, obj["agent"], f"{where}.agent")
+    return State(
+        agent,
+        tuple(record_from_json(schema.object, o, f"{where}.objects[{i}]") for i, o in enumerate(objects)),
+    )
+
+
+def state_to_json(schema: C.Schema, state: State) -> dict[str, Any]:
+    return {
+        "agent": dict(zip((f.name for f in schema.agent), state.agent, strict=True)),
+        "objects": [
+            dict(zip((f.name for f in schema.object), o, strict=True)) for o in state.objects
+        ],
+    }
+
+
+_REQUIRED = ("state", "action", "next_state", "reward", "done", "mission")
+
+
+def transition_from_json(schema: C.Schema, obj: object, where: str) -> Transition:
+    if not isinstance(obj, dict):
+        raise DataError(f"{where}: expected a JSON object with keys {', '.join(_REQUIRED)}")
+    missing = [k for k in _REQUIRED if k not in obj]
+    if missing:
+        raise DataError(f"{where}: missing key {missing[0]!r}")
+    state = state_from_json(schema, obj["state"], f"{where}: state")
+    nxt = state_from_json(schema, obj["next_state"], f"{where}: next_state")
+    if len(state.objects) != len(nxt.objects):
+        raise DataError(f"{where}: state has {len(state.objects)} objects but next_state has {len(nxt.objects)}")
+    action, reward, done, mission = obj["action"], obj["reward"], obj["done"], obj["mission"]
+    actions = schema.action.members if schema.action else ()
+    if not isinstance(action, str) or action not in actions:
+        raise DataError(f"{where}: action: expected one of {', '.join(actions)}, found {json.dumps(action)}")
+    if isinstance(reward, bool) or not isinstance(reward, int | float):
+        raise DataError(f"{where}: reward: expected a number, found {json.dumps(reward)}")
+    if not isinstance(done, bool):
+        raise DataError(f"{where}: done: expected true or false, found {json.dumps(done)}")
+    if not isinstance(mission, str):
+        raise DataError(f"{where}: mission: expected a string, found {json.dumps(mission)}")
+    extra = tuple((k, v) for k, v in obj.items() if k not in _REQUIRED)
+    return Transition(state, action, nxt, float(reward), done, Mission.of(mission), extra)
+
+
+def transition_to_json(schema: C.Schema, t: Transition) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "state": state_to_json(schema, t.state),
+        "action": t.action,
+        "next_state": state_to_json(schema, t.next_state),
+        "reward": t.reward,
+        "done": t.done,
+        "mission": t.mission.text,
+    }
+    out.update(dict(t.extra))
+    return out
+
+
+def read_dataset(schema: C.Schema, path: str | Path) -> list[Transition]:
+    """Every transition of a JSONL file; blank lines are skipped; errors name FILE:LINE."""
+    return [t for _, t in iter_dataset(schema, path)]
+
+
+def iter_dataset(schema: C.Schema, path: str | Path) -> Iterator[tuple[int, Transition]]:
+    p = Path(path)
+    try:
+        handle = p.open("rb")
+    except OSError as err:
+        raise DataError(f"{p}: cannot read: {err.strerror}") from None
+    with handle:
+        for lineno, raw in enumerate(handle, start=1):
+            where = f"{p}:{lineno}"
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataError(f"{where}: the line is not UTF-8 text") from None
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{where}:{err.colno}: invalid JSON: {err.msg}") from None
+            yield lineno, transition_from_json(schema, obj, where)
+
+
+def write_dataset(schema: C.Schema, transitions: Iterable[Transition], path: str | Path) -> None:
+    with Path(path).open("w", encoding="utf-8") as out:
+        for t in transitions:
+            out.write(json.dumps(transition_to_json(schema, t)) + "\n")
+
+
+def as_mapping(record: Record, fields: tuple[C.Field, ...]) -> Mapping[str, C.Scalar]:
+    return dict(zip((f.name for f in fields), record, strict=True))

@@ -1,0 +1,1 @@
+"""solver: see ../shared/DESIGN.md; filled by later issues."""

@@ -1,0 +1,1 @@
+"""synth: see ../shared/DESIGN.md; filled by later issues."""

@@ -1,0 +1,6 @@
+"""WorldCoder: the agent and the product around it (environments, CLI, reports).
+
+The language lives in `dsl`, the solver in `solver`, the proposers in `synth`.
+"""
+
+__version__ = "0.1.0"
