@@ -1,0 +1,367 @@
+"""The compiler: checked program (`dsl.core`) -> fast Python closures. No text is ever evaluated.
+
+Each expression becomes a closure over its compiled children, taking one `Frame` (a list):
+slots 0..4 hold the state before, the state after, the action, the mission words and a per-step
+cache; each variable gets its own slot, fixed at compile time, so no name lookups happen at run
+time. Calls of helpers without parameters depend only on the step, so their results are cached
+per step: a helper like `front_blocked()` used in the per-object rule runs once, not per object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from dataclasses import dataclass, field
+from typing import Any, assert_never
+
+from dsl import core as C
+from dsl.errors import RunError
+from dsl.interp import apply_prim, check_action, require_model, unfilled_message
+from dsl.values import Mission, Outcome, Record, State
+
+Frame = list[Any]
+Code = Callable[[Frame], Any]
+PRE, POST, ACTION, WORDS, CACHE = range(5)
+FIXED = 5
+
+
+@dataclass
+class _Counter:
+    size: int = FIXED
+
+
+@dataclass(frozen=True)
+class Slots:
+    """Compile-time map from variable names to frame slots; scopes share one frame counter."""
+
+    names: Mapping[str, int] = field(default_factory=dict)
+    counter: _Counter = field(default_factory=_Counter)
+
+    @property
+    def size(self) -> int:
+        return self.counter.size
+
+    def bind(self, name: str) -> tuple[Slots, int]:
+        slot = self.counter.size
+        self.counter.size += 1
+        return Slots({**self.names, name: slot}, self.counter), slot
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFn:
+    code: Code
+    size: int
+    arity: int
+
+
+class CompiledModel:
+    """A checked model compiled to closures; `step` predicts next state, reward and done."""
+
+    def __init__(self, program: C.Program) -> None:
+        require_model(program)
+        assert program.reward is not None and program.done is not None
+        self.program = program
+        self._fns: dict[str, CompiledFn] = {}
+        for fn in program.functions:
+            self._compile_fn(fn)
+        self._agent, self._agent_size = self._updates(program.agent_updates, None)
+        self._objects, self._object_size = self._updates(program.object_updates, program.object_var)
+        self._reward, self._reward_size = self._top(program.reward)
+        self._done, self._done_size = self._top(program.done)
+        self._actions = program.schema.action.members if program.schema.action else ()
+
+    # -- running
+
+    def step(self, state: State, action: str, mission: Mission) -> Outcome:
+        nxt = self.next_state(state, action, mission)
+        reward, done = self.outcome(state, action, nxt, mission)
+        return Outcome(nxt, reward, done)
+
+    def next_state(self, state: State, action: str, mission: Mission) -> State:
+        if action not in self._actions:
+            check_action(self.program, action)
+        cache: dict[str, Any] = {}
+        agent = list(state.agent)
+        if self._agent:
+            frame: Frame = [state, None, action, mission.words, cache]
+            frame.extend([None] * (self._agent_size - FIXED))
+            for index, code in self._agent:
+                agent[index] = code(frame)
+        if not self._objects:
+            return State(tuple(agent), state.objects)
+        frame = [state, None, action, mission.words, cache, None]
+        frame.extend([None] * (self._object_size - FIXED - 1))
+        objects: list[Record] = []
+        updates = self._objects
+        for obj in state.objects:
+            frame[FIXED] = obj
+            new = list(obj)
+            for index, code in updates:
+                new[index] = code(frame)
+            objects.append(tuple(new))
+        return State(tuple(agent), tuple(objects))
+
+    def outcome(self, state: State, action: str, nxt: State, mission: Mission) -> tuple[int, bool]:
+        cache: dict[str, Any] = {}
+        size = max(self._reward_size, self._done_size)
+        frame: Frame = [state, nxt, action, mission.words, cache, *([None] * (size - FIXED))]
+        return self._reward(frame), self._done(frame)
+
+    # -- compiling
+
+    def _top(self, e: C.Expr) -> tuple[Code, int]:
+        slots = Slots()
+        return self.expr(e, slots), slots.size
+
+    def _updates(
+        self, updates: tuple[tuple[int, C.Expr], ...], var: str | None
+    ) -> tuple[tuple[tuple[int, Code], ...], int]:
+        slots = Slots()
+        scope: Slots = slots
+        if var is not None:
+            scope, _ = slots.bind(var)
+        out = tuple((i, self.expr(e, scope)) for i, e in updates)
+        return out, slots.size
+
+    def _compile_fn(self, fn: C.FnDef) -> None:
+        slots = Slots()
+        scope: Slots = slots
+        for name, _ in fn.params:
+            scope, _ = scope.bind(name)
+        code = self.expr(fn.body, scope)
+        self._fns[fn.name] = CompiledFn(code, slots.size, len(fn.params))
+
+    def expr(self, e: C.Expr, s: Slots) -> Code:  # noqa: C901 - one arm per node kind
+        match e:
+            case C.Lit(value):
+                return lambda f: value
+            case C.Var(name):
+                slot = s.names[name]
+                return lambda f: f[slot]
+            case C.StateRef(which):
+                return _state_ref(which)
+            case C.ActionRef():
+                return lambda f: f[ACTION]
+            case C.AgentOf(state):
+                st = self.expr(state, s)
+                return lambda f: st(f).agent
+            case C.ObjectsOf(state):
+                return self.expr(state, s)
+            case C.GetField(record, _, index):
+                rec = self.expr(record, s)
+                return lambda f: rec(f)[index]
+            case C.Prim(op, args):
+                return self.prim(op, tuple(self.expr(a, s) for a in args))
+            case C.Ite(cond, then, orelse):
+                c, t, o = self.expr(cond, s), self.expr(then, s), self.expr(orelse, s)
+                return lambda f: t(f) if c(f) else o(f)
+            case C.LetIn(name, value, body):
+                inner, slot = s.bind(name)
+                v, b = self.expr(value, s), self.expr(body, inner)
+                return _let(slot, v, b)
+            case C.QuantE(kind, var, coll, body):
+                inner, slot = s.bind(var)
+                return _quant(kind, slot, self.expr(coll, s), self.expr(body, inner))
+            case C.TheE(var, coll, cond, value, default):
+                inner, slot = s.bind(var)
+                parts = (self.expr(cond, inner), self.expr(value, inner), self.expr(default, s))
+                return _the(slot, self.expr(coll, s), *parts)
+            case C.MatchE(subject, arms):
+                assert isinstance(subject.type, C.EnumT)
+                table = dict(zip(subject.type.members, (self.expr(a, s) for a in arms), strict=True))
+                subj = self.expr(subject, s)
+                return lambda f: table[subj(f)](f)
+            case C.CallE(fn, args):
+                return self.call(fn, tuple(self.expr(a, s) for a in args))
+            case C.MissionWord(index):
+                return _word(self.expr(index, s))
+            case C.HasWord(word):
+                w = self.expr(word, s)
+                return lambda f: w(f) in f[WORDS]
+            case C.Lookup(word, default, enum):
+                w, d, members = self.expr(word, s), self.expr(default, s), frozenset(enum.members)
+                return lambda f: _pick(w(f), members, d, f)
+            case C.Find(nth, default, enum):
+                return _find(self.expr(nth, s), self.expr(default, s), frozenset(enum.members))
+            case C.HoleE():
+                message = unfilled_message(e)
+                return lambda f: _raise(message)
+            case _:
+                assert_never(e)
+
+    def prim(self, op: C.PrimOp, args: tuple[Code, ...]) -> Code:
+        if len(args) == 2:
+            a, b = args
+            binary = _BINARY.get(op)
+            if binary is not None:
+                return binary(a, b)
+        if op == "not":
+            (x,) = args
+            return lambda f: not x(f)
+        if op == "neg":
+            (x,) = args
+            return lambda f: -x(f)
+        return lambda f: apply_prim(op, [a(f) for a in args])
+
+    def call(self, name: str, args: tuple[Code, ...]) -> Code:
+        fns = self._fns
+        if not args:
+            def cached(f: Frame) -> Any:
+                cache = f[CACHE]
+                if name in cache:
+                    return cache[name]
+                fn = fns[name]
+                value = fn.code([f[0], f[1], f[2], f[3], cache, *([None] * (fn.size - FIXED))])
+                cache[name] = value
+                return value
+
+            return cached
+
+        def called(f: Frame) -> Any:
+            fn = fns[name]
+            frame = [f[0], f[1], f[2], f[3], f[4], *[a(f) for a in args]]
+            frame.extend([None] * (fn.size - len(frame)))
+            return fn.code(frame)
+
+        return called
+
+
+def compile_program(program: C.Program) -> CompiledModel:
+    """Compile a checked, hole-free model (raises `RunError` otherwise)."""
+    return CompiledModel(program)
+
+
+# ----------------------------------------------------------------------------- node builders
+
+
+def _raise(message: str) -> Any:
+    raise RunError(message)
+
+
+def _state_ref(which: C.StateName) -> Code:
+    if which == "pre":
+        return lambda f: f[PRE]
+
+    def post(f: Frame) -> Any:
+        if f[POST] is None:
+            raise RunError("`next` is only available in reward and done")
+        return f[POST]
+
+    return post
+
+
+def _let(slot: int, value: Code, body: Code) -> Code:
+    def run(f: Frame) -> Any:
+        f[slot] = value(f)
+        return body(f)
+
+    return run
+
+
+def _quant(kind: C.QuantKind, slot: int, coll: Code, body: Code) -> Code:
+    def any_(f: Frame) -> bool:
+        for o in coll(f).objects:
+            f[slot] = o
+            if body(f):
+                return True
+        return False
+
+    def all_(f: Frame) -> bool:
+        for o in coll(f).objects:
+            f[slot] = o
+            if not body(f):
+                return False
+        return True
+
+    def count(f: Frame) -> int:
+        n = 0
+        for o in coll(f).objects:
+            f[slot] = o
+            if body(f):
+                n += 1
+        return n
+
+    def total(f: Frame) -> int:
+        n = 0
+        for o in coll(f).objects:
+            f[slot] = o
+            n += body(f)
+        return n
+
+    match kind:
+        case "any":
+            return any_
+        case "all":
+            return all_
+        case "count":
+            return count
+        case "sum":
+            return total
+        case _:
+            assert_never(kind)
+
+
+def _the(slot: int, coll: Code, cond: Code, value: Code, default: Code) -> Code:
+    def run(f: Frame) -> Any:
+        hit = None
+        for o in coll(f).objects:
+            f[slot] = o
+            if cond(f):
+                if hit is not None:
+                    return default(f)
+                hit = o
+        if hit is None:
+            return default(f)
+        f[slot] = hit
+        return value(f)
+
+    return run
+
+
+def _word(index: Code) -> Code:
+    def run(f: Frame) -> str:
+        i = index(f)
+        words = f[WORDS]
+        return words[i] if 0 <= i < len(words) else ""  # type: ignore[no-any-return]
+
+    return run
+
+
+def _pick(w: str, members: frozenset[str], default: Code, f: Frame) -> Any:
+    return w if w in members else default(f)
+
+
+def _find(nth: Code, default: Code, members: frozenset[str]) -> Code:
+    def run(f: Frame) -> Any:
+        k = nth(f)
+        named = [w for w in f[WORDS] if w in members]
+        return named[k] if 0 <= k < len(named) else default(f)
+
+    return run
+
+
+def _and(a: Code, b: Code) -> Code:
+    return lambda f: bool(a(f)) and bool(b(f))
+
+
+def _or(a: Code, b: Code) -> Code:
+    return lambda f: bool(a(f)) or bool(b(f))
+
+
+_BINARY: Mapping[str, Callable[[Code, Code], Code]] = MappingProxyType({
+    "and": _and,
+    "or": _or,
+    "==": lambda a, b: lambda f: a(f) == b(f),
+    "!=": lambda a, b: lambda f: a(f) != b(f),
+    "<": lambda a, b: lambda f: a(f) < b(f),
+    "<=": lambda a, b: lambda f: a(f) <= b(f),
+    ">": lambda a, b: lambda f: a(f) > b(f),
+    ">=": lambda a, b: lambda f: a(f) >= b(f),
+    "+": lambda a, b: lambda f: a(f) + b(f),
+    "-": lambda a, b: lambda f: a(f) - b(f),
+    "*": lambda a, b: lambda f: a(f) * b(f),
+    "//": lambda a, b: lambda f: a(f) // b(f),
+    "%": lambda a, b: lambda f: a(f) % b(f),
+    "min": lambda a, b: lambda f: min(a(f), b(f)),
+    "max": lambda a, b: lambda f: max(a(f), b(f)),
+})
