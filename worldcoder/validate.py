@@ -1,0 +1,133 @@
+"""Validation of a DSL model against the real environment, step by step.
+
+`validate_model` plays random-policy episodes of a real environment (`worldcoder.envs.collect`),
+asks the model for the next state, reward and done at every step, and counts agreement. The
+first disagreement is kept and rendered field by field, so a model author sees what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from dsl import core as C
+from dsl.compile import compile_program
+from dsl.interp import require_model, run_step
+from dsl.values import Mission, Outcome, State, state_from_json
+from worldcoder.envs import collect
+
+Predict = Callable[[State, str, Mission], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    episode: int
+    step: int
+    action: str
+    mission: str
+    differences: tuple[str, ...]
+
+    def render(self) -> str:
+        head = f"episode {self.episode}, step {self.step}, action {self.action} (mission: {self.mission!r})"
+        return head + "\n" + "\n".join(f"  {d}" for d in self.differences)
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    steps: int
+    agreed: int
+    episodes: int
+    first_mismatch: Mismatch | None
+
+    @property
+    def fraction(self) -> float:
+        return self.agreed / self.steps if self.steps else 1.0
+
+
+def predictor(program: C.Program, engine: str = "compiled") -> Predict:
+    """The model's step function: the compiled closures (default) or the interpreter."""
+    require_model(program)
+    if engine == "interp":
+        return lambda s, a, m: run_step(program, s, a, m)
+    return compile_program(program).step
+
+
+def validate_model(
+    program: C.Program,
+    records: Iterable[dict[str, Any]],
+    *,
+    engine: str = "compiled",
+    on_step: Callable[[int], None] | None = None,
+) -> Agreement:
+    """Compare the model with recorded real transitions (as produced by `collect`)."""
+    predict = predictor(program, engine)
+    steps = agreed = 0
+    episodes: set[int] = set()
+    first: Mismatch | None = None
+    for rec in records:
+        diffs = compare(program.schema, predict, rec)
+        steps += 1
+        episodes.add(int(rec.get("episode", 0)))
+        if not diffs:
+            agreed += 1
+        elif first is None:
+            first = Mismatch(
+                int(rec.get("episode", 0)), int(rec.get("step", 0)), rec["action"], rec["mission"], diffs
+            )
+        if on_step is not None:
+            on_step(steps)
+    return Agreement(steps, agreed, len(episodes), first)
+
+
+def compare(schema: C.Schema, predict: Predict, rec: dict[str, Any]) -> tuple[str, ...]:
+    """Readable differences between the model's prediction and one real transition."""
+    state = state_from_json(schema, rec["state"], "state")
+    real = state_from_json(schema, rec["next_state"], "next_state")
+    got = predict(state, rec["action"], Mission.of(rec["mission"]))
+    diffs = list(state_differences(schema, got.next_state, real))
+    if float(got.reward) != float(rec["reward"]):
+        diffs.append(f"reward: model {got.reward}, environment {rec['reward']}")
+    if got.done != rec["done"]:
+        diffs.append(f"done: model {_show(got.done)}, environment {_show(rec['done'])}")
+    return tuple(diffs)
+
+
+def state_differences(schema: C.Schema, model: State, real: State) -> Iterator[str]:
+    for f, a, b in zip(schema.agent, model.agent, real.agent, strict=True):
+        if a != b:
+            yield f"agent.{f.name}: model {_show(a)}, environment {_show(b)}"
+    for i, (mo, ro) in enumerate(zip(model.objects, real.objects, strict=True)):
+        for f, a, b in zip(schema.object, mo, ro, strict=True):
+            if a != b:
+                yield f"objects[{i}].{f.name} ({_label(schema, ro)}): model {_show(a)}, environment {_show(b)}"
+
+
+def _label(schema: C.Schema, obj: tuple[C.Scalar, ...]) -> str:
+    names = [f.name for f in schema.object]
+    parts = [str(obj[names.index(n)]) for n in ("color", "kind") if n in names]
+    if "x" in names and "y" in names:
+        parts.append(f"at ({obj[names.index('x')]}, {obj[names.index('y')]})")
+    return " ".join(parts)
+
+
+def _show(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def play_and_validate(
+    program: C.Program,
+    env_id: str,
+    episodes: int,
+    seed: int,
+    *,
+    max_steps: int | None = None,
+    level_file: str | None = None,
+    level: int | None = None,
+    engine: str = "compiled",
+    on_step: Callable[[int], None] | None = None,
+) -> Agreement:
+    records = collect(env_id, episodes, seed, max_steps=max_steps, level_file=level_file, level=level)
+    return validate_model(program, records, engine=engine, on_step=on_step)
