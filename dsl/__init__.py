@@ -1,11 +1,11 @@
 """The WorldCoder DSL: parse -> check -> pretty-print, interpret or compile. No Z3, no LLM here.
 
-    module  = parse_module(text, path)          # dsl.syntax tree, positions attached
-    program = check_file("models/minigrid.wc")  # dsl.core program (imports followed)
-    text    = pretty(module)                    # canonical text; parse(pretty(m)) == m
-    outcome = run_step(program, state, action, mission)        # reference interpreter
-    model   = compile_program(program); model.step(state, action, mission)  # fast closures
-    data    = read_dataset(program.schema, "data.jsonl")        # JSONL transitions
+module  = parse_module(text, path)          # dsl.syntax tree, positions attached
+program = check_file("models/minigrid.wc")  # dsl.core program (imports followed)
+text    = pretty(module)                    # canonical text; parse(pretty(m)) == m
+outcome = run_step(program, state, action, mission)        # reference interpreter
+model   = compile_program(program); model.step(state, action, mission)  # fast closures
+data    = read_dataset(program.schema, "data.jsonl")        # JSONL transitions
 """
 
 from dsl.check import check_file, check_modules, check_text

@@ -10,10 +10,11 @@ a file's independent mistakes.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import assert_never
+from types import MappingProxyType
+from typing import Any, assert_never
 
 from dsl import core as C
 from dsl import syntax as S
@@ -21,7 +22,9 @@ from dsl.errors import Diagnostic, DslError
 from dsl.parse import load_modules, parse_module
 
 BUILTINS = ("min", "max", "abs", "word", "has_word", "lookup", "find")
-SCALAR_TYPES = {"bool": C.BOOL, "int": C.INT, "word": C.WORD, "obj": C.OBJ, "state": C.STATE}
+SCALAR_TYPES: Mapping[str, C.Type] = MappingProxyType(
+    {"bool": C.BOOL, "int": C.INT, "word": C.WORD, "obj": C.OBJ, "state": C.STATE}
+)
 GLOBALS = ("agent", "objects", "state", "next", "action")
 
 
@@ -117,7 +120,7 @@ class Checker:
             self.records.get("object", ()),
         )
         uses_next = self._uses_next()
-        functions = tuple(
+        fns = tuple(
             C.FnDef(f.name, f.params, f.ret, f.body, f.name in uses_next) for f in functions
         )
         elab = Elaborator(self, uses_next)
@@ -126,14 +129,14 @@ class Checker:
         if self.errors:
             raise DslError(self.errors)
         return C.Program(
-            schema, functions, agent_u, obj_var, obj_u, reward, done,
+            schema, fns, agent_u, obj_var, obj_u, reward, done,
             tuple(self.state.holes), has_transition,
         )  # fmt: skip
 
-    def attempt(self, thunk: object) -> None:
+    def attempt(self, check: Callable[..., object], *args: Any) -> None:
         """Run one declaration's check, turning a `Fail` into a collected diagnostic."""
         try:
-            thunk()  # type: ignore[operator]
+            check(*args)
         except Fail as fail:
             self.errors.append(fail.diagnostic)
 
@@ -148,14 +151,14 @@ class Checker:
         for item in self.items:
             match item:
                 case S.EnumDecl(name, members, pos):
-                    self.attempt(lambda n=name, m=members, p=pos: self._enum(n, m, p))
+                    self.attempt(self._enum, name, members, pos)
                 case S.ActionsDecl(members, pos):
-                    self.attempt(lambda m=members, p=pos: self._actions(m, p))
+                    self.attempt(self._actions, members, pos)
                 case _:
                     pass
         for item in self.items:
             if isinstance(item, S.RecordDecl):
-                self.attempt(lambda r=item: self._record(r))
+                self.attempt(self._record, item)
 
     def _members(self, members: tuple[str, ...], pos: S.Pos) -> None:
         dup = next((m for i, m in enumerate(members) if m in members[:i]), None)
@@ -177,28 +180,36 @@ class Checker:
 
     def _record(self, rec: S.RecordDecl) -> None:
         if rec.name not in ("agent", "object"):
-            raise Fail(rec.pos, f"expected `record agent` or `record object`, found `record {rec.name}`")
+            raise Fail(
+                rec.pos, f"expected `record agent` or `record object`, found `record {rec.name}`"
+            )
         if rec.name in self.records:
             raise Fail(rec.pos, f"`record {rec.name}` is declared twice")
         fields: list[C.Field] = []
         for fd in rec.fields:
-            self.attempt(lambda fd=fd: fields.append(self._field(fd, fields)))
+            self.attempt(self._field, fd, fields)
         self.records[rec.name] = tuple(fields)
 
-    def _field(self, fd: S.FieldDecl, before: list[C.Field]) -> C.Field:
-        if any(f.name == fd.name for f in before):
+    def _field(self, fd: S.FieldDecl, fields: list[C.Field]) -> None:
+        if any(f.name == fd.name for f in fields):
             raise Fail(fd.pos, f"field {fd.name!r} is declared twice")
         t = self.resolve_type(fd.type)
         if isinstance(t, C.IntT):
             if fd.type.lo is None or fd.type.hi is None:
                 raise Fail(fd.type.pos, f"int field {fd.name!r} needs bounds, like `int[0..31]`")
-            return C.Field(fd.name, t, fd.type.lo, fd.type.hi)
-        if not isinstance(t, C.BoolT | C.EnumT):
-            raise Fail(fd.type.pos, f"a record field must be bool, int[lo..hi] or an enum, found {type_text(t)}")
-        return C.Field(fd.name, t)
+            fields.append(C.Field(fd.name, t, fd.type.lo, fd.type.hi))
+        elif isinstance(t, C.BoolT | C.EnumT):
+            fields.append(C.Field(fd.name, t))
+        else:
+            raise Fail(
+                fd.type.pos,
+                f"a record field must be bool, int[lo..hi] or an enum, found {type_text(t)}",
+            )
 
     def resolve_type(self, t: S.TypeName) -> C.Type:
-        found: C.Type | None = SCALAR_TYPES.get(t.name) or self.enums.get(t.name)
+        found: C.Type | None = SCALAR_TYPES.get(t.name)
+        if found is None:
+            found = self.enums.get(t.name)
         if found is None:
             known = [*SCALAR_TYPES, *self.enums]
             raise Fail(t.pos, f"unknown type {t.name!r}{suggest(t.name, known)}")
@@ -214,7 +225,7 @@ class Checker:
     def _declare_signatures(self) -> None:
         for item in self.items:
             if isinstance(item, S.FnDecl):
-                self.attempt(lambda f=item: self._signature(f))
+                self.attempt(self._signature, item)
 
     def _signature(self, fn: S.FnDecl) -> None:
         if fn.name in BUILTINS:
@@ -232,11 +243,11 @@ class Checker:
         elab = Elaborator(self, set())
         for item in self.items:
             if isinstance(item, S.FnDecl) and item.name in self.signatures:
-                self.attempt(lambda f=item: out.append(self._function(elab, f)))
+                self.attempt(self._function, elab, item, out)
         self._reject_recursion()
         return out
 
-    def _function(self, elab: Elaborator, fn: S.FnDecl) -> C.FnDef:
+    def _function(self, elab: Elaborator, fn: S.FnDecl, out: list[C.FnDef]) -> None:
         sig = self.signatures[fn.name]
         scope = Scope()
         for name, t in sig.params:
@@ -247,7 +258,7 @@ class Checker:
             body = elab.check(fn.body, sig.ret, scope)
         finally:
             self.state.current_fn = None
-        return C.FnDef(fn.name, sig.params, sig.ret, body, False)
+        out.append(C.FnDef(fn.name, sig.params, sig.ret, body, False))
 
     def _reject_recursion(self) -> None:
         calls = self.state.calls
@@ -281,22 +292,26 @@ class Checker:
         var = "o"
         decls = [i for i in self.items if isinstance(i, S.TransitionDecl)]
         for extra in decls[1:]:
-            self.errors.append(Diagnostic(extra.pos, f"a second transition; the first is at {decls[0].pos}"))
+            self.errors.append(
+                Diagnostic(extra.pos, f"a second transition; the first is at {decls[0].pos}")
+            )
         if not decls:
             return (), var, (), False
         scope = Scope(allow_next=False)
         fors = [i for i in decls[0].items if isinstance(i, S.ForBlock)]
         for extra_for in fors[1:]:
-            self.errors.append(Diagnostic(extra_for.pos, f"a second for-rule; the first is at {fors[0].pos}"))
+            self.errors.append(
+                Diagnostic(extra_for.pos, f"a second for-rule; the first is at {fors[0].pos}")
+            )
         for item in decls[0].items:
             if isinstance(item, S.Update):
-                self.attempt(lambda u=item: self._update(elab, u, "agent", agent_u, scope))
+                self.attempt(self._update, elab, item, "agent", agent_u, scope)
             elif item is fors[0]:
                 var = item.var
-                self.attempt(lambda f=item: self._for(f))
+                self.attempt(self._for, item)
                 inner = scope.bind(item.var, C.OBJ)
                 for u in item.updates:
-                    self.attempt(lambda u=u: self._update(elab, u, item.var, obj_u, inner))
+                    self.attempt(self._update, elab, u, item.var, obj_u, inner)
         return tuple(sorted(agent_u.items())), var, tuple(sorted(obj_u.items())), True
 
     def _for(self, block: S.ForBlock) -> None:
@@ -311,7 +326,9 @@ class Checker:
         record = "agent" if target == "agent" else "object"
         if u.target != target:
             where = "inside the for-rule" if target != "agent" else "outside a for-rule"
-            raise Fail(u.pos, f"expected `{target}.FIELD :=` {where}, found `{u.target}.{u.field} :=`")
+            raise Fail(
+                u.pos, f"expected `{target}.FIELD :=` {where}, found `{u.target}.{u.field} :=`"
+            )
         fields = self.records.get(record)
         if fields is None:
             raise Fail(u.pos, f"no `record {record}` is declared")
@@ -328,7 +345,7 @@ class Checker:
         where: dict[str, S.Pos] = {}
         for item in self.items:
             if isinstance(item, S.OutcomeDecl):
-                self.attempt(lambda o=item: self._outcome(elab, o, found, where))
+                self.attempt(self._outcome, elab, item, found, where)
         return found.get("reward"), found.get("done")
 
     def _outcome(
@@ -336,7 +353,10 @@ class Checker:
     ) -> None:
         expected: dict[str, C.Type] = {"reward": C.INT, "done": C.BOOL}
         if o.name not in expected:
-            raise Fail(o.pos, f"expected `reward :=` or `done :=`, found `{o.name} :=`{suggest(o.name, expected)}")
+            raise Fail(
+                o.pos,
+                f"expected `reward :=` or `done :=`, found `{o.name} :=`{suggest(o.name, expected)}",
+            )
         if o.name in where:
             raise Fail(o.pos, f"`{o.name}` is already defined at {where[o.name]}")
         where[o.name] = o.pos
@@ -378,10 +398,20 @@ class Elaborator:
                     return C.Lit(ident, expected)
             case S.If(cond, then, orelse):
                 c = self.check(cond, C.BOOL, scope)
-                return C.Ite(c, self.check(then, expected, scope), self.check(orelse, expected, scope), expected)
+                return C.Ite(
+                    c,
+                    self.check(then, expected, scope),
+                    self.check(orelse, expected, scope),
+                    expected,
+                )
             case S.Let(name, value, body, pos):
                 v = self.infer(value, scope)
-                return C.LetIn(name, v, self.check(body, expected, self.bind(scope, name, v.type, pos)), expected)
+                return C.LetIn(
+                    name,
+                    v,
+                    self.check(body, expected, self.bind(scope, name, v.type, pos)),
+                    expected,
+                )
             case S.Match():
                 return self.match(e, scope, expected)
             case S.The():
@@ -401,7 +431,7 @@ class Elaborator:
             raise Fail(pos, f"{name!r} is a built-in name and cannot be rebound")
         return scope.bind(name, t)
 
-    def infer(self, e: S.Expr, scope: Scope) -> C.Expr:  # noqa: C901 - one arm per node kind
+    def infer(self, e: S.Expr, scope: Scope) -> C.Expr:
         match e:
             case S.IntLit(value):
                 return C.Lit(value, C.INT)
@@ -459,9 +489,11 @@ class Elaborator:
         if len(owners) > 1:
             which = " or ".join(f"{o.name}.{ident}" for o in owners)
             raise Fail(e.pos, f"ambiguous enum member {ident!r}: write {which}")
-        known = [n for n, _ in scope.locals] + list(GLOBALS) + [
-            m for en in self.c.enums.values() for m in en.members
-        ]
+        known = (
+            [n for n, _ in scope.locals]
+            + list(GLOBALS)
+            + [m for en in self.c.enums.values() for m in en.members]
+        )
         raise Fail(e.pos, f"unknown name {ident!r}{suggest(ident, known)}")
 
     def global_name(self, ident: str, pos: S.Pos, scope: Scope) -> C.Expr:
@@ -471,7 +503,9 @@ class Elaborator:
             return C.ActionRef(self.c.action)
         if ident == "next":
             if not scope.allow_next:
-                raise Fail(pos, "`next` (the state after the action) is only available in reward and done")
+                raise Fail(
+                    pos, "`next` (the state after the action) is only available in reward and done"
+                )
             if self.c.state.current_fn is not None:
                 self.c.state.direct_next.add(self.c.state.current_fn)
             return C.StateRef("post")
@@ -490,10 +524,16 @@ class Elaborator:
 
     def attr(self, e: S.Attr, scope: Scope) -> C.Expr:
         base = e.base
-        if isinstance(base, S.Name) and base.ident in self.c.enums and scope.lookup(base.ident) is None:
+        if (
+            isinstance(base, S.Name)
+            and base.ident in self.c.enums
+            and scope.lookup(base.ident) is None
+        ):
             enum = self.c.enums[base.ident]
             if e.name not in enum.members:
-                raise Fail(e.pos, f"{enum.name} has no member {e.name!r}{suggest(e.name, enum.members)}")
+                raise Fail(
+                    e.pos, f"{enum.name} has no member {e.name!r}{suggest(e.name, enum.members)}"
+                )
             return C.Lit(e.name, enum)
         rec = self.infer(base, scope)
         match rec.type:
@@ -504,7 +544,10 @@ class Elaborator:
             case C.ObjT():
                 return self.field(rec, e, "object")
             case _:
-                raise Fail(e.pos, f"expected a record, state or enum before `.{e.name}`, found {type_text(rec.type)}")
+                raise Fail(
+                    e.pos,
+                    f"expected a record, state or enum before `.{e.name}`, found {type_text(rec.type)}",
+                )
 
     def state_attr(self, state: C.Expr, e: S.Attr) -> C.Expr:
         if e.name == "agent":
@@ -513,7 +556,10 @@ class Elaborator:
         if e.name == "objects":
             self.need_record("object", e.pos)
             return C.ObjectsOf(state)
-        raise Fail(e.pos, f"a state has `agent` and `objects`, found {e.name!r}{suggest(e.name, ['agent', 'objects'])}")
+        raise Fail(
+            e.pos,
+            f"a state has `agent` and `objects`, found {e.name!r}{suggest(e.name, ['agent', 'objects'])}",
+        )
 
     def field(self, rec: C.Expr, e: S.Attr, record: str) -> C.Expr:
         fields = self.c.records.get(record, ())
@@ -533,12 +579,14 @@ class Elaborator:
         if op in ("==", "!="):
             left, right = self.branches(e.left, e.right, scope)
             if not isinstance(left.type, C.BoolT | C.IntT | C.EnumT | C.WordT):
-                raise Fail(e.pos, f"`{op}` compares bool, int, enum or word values, found {type_text(left.type)}")
+                raise Fail(
+                    e.pos,
+                    f"`{op}` compares bool, int, enum or word values, found {type_text(left.type)}",
+                )
             return C.Prim(op, (left, right), C.BOOL)
         args = (self.check(e.left, C.INT, scope), self.check(e.right, C.INT, scope))
-        if op in ("//", "%"):
-            if not (isinstance(e.right, S.IntLit) and e.right.value > 0):
-                raise Fail(e.right.pos, f"the right side of `{op}` must be a positive integer literal")
+        if op in ("//", "%") and not (isinstance(e.right, S.IntLit) and e.right.value > 0):
+            raise Fail(e.right.pos, f"the right side of `{op}` must be a positive integer literal")
         result: C.Type = C.BOOL if op in ("<", "<=", ">", ">=") else C.INT
         return C.Prim(op, args, result)
 
@@ -547,7 +595,10 @@ class Elaborator:
     def coll(self, e: S.Expr, scope: Scope) -> C.Expr:
         c = self.infer(e, scope)
         if not isinstance(c.type, C.ObjsT):
-            raise Fail(e.pos, f"expected a list of objects (like `objects` or `next.objects`), found {type_text(c.type)}")
+            raise Fail(
+                e.pos,
+                f"expected a list of objects (like `objects` or `next.objects`), found {type_text(c.type)}",
+            )
         return c
 
     def quant(self, e: S.Quant, scope: Scope) -> C.Expr:
@@ -565,7 +616,10 @@ class Elaborator:
         if expected is None:
             value, default = self.branches2(e.value, inner, e.default, scope)
         else:
-            value, default = self.check(e.value, expected, inner), self.check(e.default, expected, scope)
+            value, default = (
+                self.check(e.value, expected, inner),
+                self.check(e.default, expected, scope),
+            )
         return C.TheE(e.var, coll, cond, value, default, value.type)
 
     def branches2(
@@ -588,21 +642,31 @@ class Elaborator:
         for case in e.cases:
             if wildcard is not None:
                 raise Fail(case.pos, "this arm can never be reached: it comes after `_`")
-            body = self.check(case.body, expected, scope) if expected else self.infer(case.body, scope)
+            body = (
+                self.check(case.body, expected, scope) if expected else self.infer(case.body, scope)
+            )
             expected = expected or body.type
             if case.member is None:
                 wildcard = body
                 continue
             if case.member not in enum.members:
-                raise Fail(case.pos, f"{enum.name} has no member {case.member!r}{suggest(case.member, enum.members)}")
+                raise Fail(
+                    case.pos,
+                    f"{enum.name} has no member {case.member!r}{suggest(case.member, enum.members)}",
+                )
             if case.member in arms:
                 raise Fail(case.pos, f"member {case.member!r} is matched twice")
             arms[case.member] = body
         missing = [m for m in enum.members if m not in arms]
         if missing and wildcard is None:
-            raise Fail(e.pos, f"`match` on {enum.name} is not exhaustive: missing {', '.join(missing)} (or add `_ => ...`)")
+            raise Fail(
+                e.pos,
+                f"`match` on {enum.name} is not exhaustive: missing {', '.join(missing)} (or add `_ => ...`)",
+            )
         if not missing and wildcard is not None:
-            raise Fail(e.pos, f"the `_` arm can never be reached: every member of {enum.name} is matched")
+            raise Fail(
+                e.pos, f"the `_` arm can never be reached: every member of {enum.name} is matched"
+            )
         assert expected is not None
         full = tuple(arms.get(m, wildcard) for m in enum.members)
         return C.MatchE(subject, tuple(a for a in full if a is not None), expected)
@@ -652,7 +716,9 @@ class Elaborator:
     def enum_arg(self, e: S.Expr) -> C.EnumT:
         if isinstance(e, S.Name) and e.ident in self.c.enums:
             return self.c.enums[e.ident]
-        raise Fail(e.pos, "expected an enum name as the first argument, like `lookup(Color, word(1), red)`")
+        raise Fail(
+            e.pos, "expected an enum name as the first argument, like `lookup(Color, word(1), red)`"
+        )
 
     # -- holes
 
@@ -663,16 +729,23 @@ class Elaborator:
         if e.type is not None:
             declared = self.c.resolve_type(e.type)
             if expected is not None and declared != expected:
-                raise Fail(e.pos, f"expected {type_text(expected)}, found a hole of type {type_text(declared)}")
+                raise Fail(
+                    e.pos,
+                    f"expected {type_text(expected)}, found a hole of type {type_text(declared)}",
+                )
             t, lo, hi = declared, e.type.lo, e.type.hi
         if e.choices is not None:
             if t is None:
                 t = self.infer(e.choices[0], scope).type
             choices = tuple(self.check(ch, t, scope) for ch in e.choices)
         if t is None:
-            raise Fail(e.pos, "cannot infer the type of this hole; write it as `??: int` (or another type)")
+            raise Fail(
+                e.pos, "cannot infer the type of this hole; write it as `??: int` (or another type)"
+            )
         if not isinstance(t, C.BoolT | C.IntT | C.EnumT | C.WordT) and choices is None:
-            raise Fail(e.pos, f"a hole of type {type_text(t)} needs a list of choices: `??{{a, b}}`")
+            raise Fail(
+                e.pos, f"a hole of type {type_text(t)} needs a list of choices: `??{{a, b}}`"
+            )
         hole = C.HoleE(len(self.c.state.holes), t, choices, lo, hi, e.pos)
         self.c.state.holes.append(hole)
         return hole

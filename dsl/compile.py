@@ -10,8 +10,8 @@ per step: a helper like `front_blocked()` used in the per-object rule runs once,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, assert_never
 
 from dsl import core as C
@@ -131,7 +131,7 @@ class CompiledModel:
         code = self.expr(fn.body, scope)
         self._fns[fn.name] = CompiledFn(code, slots.size, len(fn.params))
 
-    def expr(self, e: C.Expr, s: Slots) -> Code:  # noqa: C901 - one arm per node kind
+    def expr(self, e: C.Expr, s: Slots) -> Code:
         match e:
             case C.Lit(value):
                 return lambda f: value
@@ -168,7 +168,9 @@ class CompiledModel:
                 return _the(slot, self.expr(coll, s), *parts)
             case C.MatchE(subject, arms):
                 assert isinstance(subject.type, C.EnumT)
-                table = dict(zip(subject.type.members, (self.expr(a, s) for a in arms), strict=True))
+                table = dict(
+                    zip(subject.type.members, (self.expr(a, s) for a in arms), strict=True)
+                )
                 subj = self.expr(subject, s)
                 return lambda f: table[subj(f)](f)
             case C.CallE(fn, args):
@@ -206,6 +208,7 @@ class CompiledModel:
     def call(self, name: str, args: tuple[Code, ...]) -> Code:
         fns = self._fns
         if not args:
+
             def cached(f: Frame) -> Any:
                 cache = f[CACHE]
                 if name in cache:
@@ -322,7 +325,7 @@ def _word(index: Code) -> Code:
     def run(f: Frame) -> str:
         i = index(f)
         words = f[WORDS]
-        return words[i] if 0 <= i < len(words) else ""  # type: ignore[no-any-return]
+        return words[i] if 0 <= i < len(words) else ""
 
     return run
 
@@ -348,20 +351,22 @@ def _or(a: Code, b: Code) -> Code:
     return lambda f: bool(a(f)) or bool(b(f))
 
 
-_BINARY: Mapping[str, Callable[[Code, Code], Code]] = MappingProxyType({
-    "and": _and,
-    "or": _or,
-    "==": lambda a, b: lambda f: a(f) == b(f),
-    "!=": lambda a, b: lambda f: a(f) != b(f),
-    "<": lambda a, b: lambda f: a(f) < b(f),
-    "<=": lambda a, b: lambda f: a(f) <= b(f),
-    ">": lambda a, b: lambda f: a(f) > b(f),
-    ">=": lambda a, b: lambda f: a(f) >= b(f),
-    "+": lambda a, b: lambda f: a(f) + b(f),
-    "-": lambda a, b: lambda f: a(f) - b(f),
-    "*": lambda a, b: lambda f: a(f) * b(f),
-    "//": lambda a, b: lambda f: a(f) // b(f),
-    "%": lambda a, b: lambda f: a(f) % b(f),
-    "min": lambda a, b: lambda f: min(a(f), b(f)),
-    "max": lambda a, b: lambda f: max(a(f), b(f)),
-})
+_BINARY: Mapping[str, Callable[[Code, Code], Code]] = MappingProxyType(
+    {
+        "and": _and,
+        "or": _or,
+        "==": lambda a, b: lambda f: a(f) == b(f),
+        "!=": lambda a, b: lambda f: a(f) != b(f),
+        "<": lambda a, b: lambda f: a(f) < b(f),
+        "<=": lambda a, b: lambda f: a(f) <= b(f),
+        ">": lambda a, b: lambda f: a(f) > b(f),
+        ">=": lambda a, b: lambda f: a(f) >= b(f),
+        "+": lambda a, b: lambda f: a(f) + b(f),
+        "-": lambda a, b: lambda f: a(f) - b(f),
+        "*": lambda a, b: lambda f: a(f) * b(f),
+        "//": lambda a, b: lambda f: a(f) // b(f),
+        "%": lambda a, b: lambda f: a(f) % b(f),
+        "min": lambda a, b: lambda f: min(a(f), b(f)),
+        "max": lambda a, b: lambda f: max(a(f), b(f)),
+    }
+)

@@ -70,7 +70,15 @@ class StateT:
 
 
 Type = BoolT | IntT | WordT | EnumT | AgentT | ObjT | ObjsT | StateT
-BOOL, INT, WORD, AGENT, OBJ, OBJS, STATE = BoolT(), IntT(), WordT(), AgentT(), ObjT(), ObjsT(), StateT()
+BOOL, INT, WORD, AGENT, OBJ, OBJS, STATE = (
+    BoolT(),
+    IntT(),
+    WordT(),
+    AgentT(),
+    ObjT(),
+    ObjsT(),
+    StateT(),
+)
 
 Scalar = bool | int | str
 """A runtime field value: bool, int, or an enum member / word as its name."""
@@ -237,8 +245,25 @@ class HoleE:
 
 
 Expr = (
-    Lit | Var | StateRef | ActionRef | AgentOf | ObjectsOf | GetField | Prim | Ite | LetIn | QuantE
-    | TheE | MatchE | CallE | MissionWord | HasWord | Lookup | Find | HoleE
+    Lit
+    | Var
+    | StateRef
+    | ActionRef
+    | AgentOf
+    | ObjectsOf
+    | GetField
+    | Prim
+    | Ite
+    | LetIn
+    | QuantE
+    | TheE
+    | MatchE
+    | CallE
+    | MissionWord
+    | HasWord
+    | Lookup
+    | Find
+    | HoleE
 )
 
 # ----------------------------------------------------------------------------- programs

@@ -95,7 +95,7 @@ def _state(ctx: Context, e: C.Expr, env: Mapping[str, Value]) -> State:
     return s
 
 
-def evaluate(e: C.Expr, ctx: Context, env: Mapping[str, Value]) -> Value:  # noqa: C901
+def evaluate(e: C.Expr, ctx: Context, env: Mapping[str, Value]) -> Value:
     """The value of a checked expression; `env` maps local names to values."""
     match e:
         case C.Lit(value):
@@ -155,7 +155,11 @@ def evaluate(e: C.Expr, ctx: Context, env: Mapping[str, Value]) -> Value:  # noq
         case C.Find(nth, default, enum):
             k = evaluate(nth, ctx, env)
             named = [w for w in ctx.mission.words if w in enum.members]
-            return named[k] if isinstance(k, int) and 0 <= k < len(named) else evaluate(default, ctx, env)
+            return (
+                named[k]
+                if isinstance(k, int) and 0 <= k < len(named)
+                else evaluate(default, ctx, env)
+            )
         case C.HoleE():
             raise RunError(unfilled_message(e))
         case _:
@@ -185,7 +189,7 @@ def _prim(op: C.PrimOp, args: tuple[C.Expr, ...], ctx: Context, env: Mapping[str
     return apply_prim(op, vals)
 
 
-def apply_prim(op: C.PrimOp, vals: list[Value]) -> Value:  # noqa: C901 - one arm per operator
+def apply_prim(op: C.PrimOp, vals: list[Value]) -> Value:
     """Strict primitive operators on evaluated arguments (shared with the compiler)."""
     match op:
         case "not":

@@ -7,15 +7,15 @@ recursion happens while parsing. Lark's exceptions are turned into located `DslE
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from types import MappingProxyType
+from typing import Any
 
 import lark
 from lark import Token, Transformer, Tree, v_args
-from lark.tree import Meta
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -23,6 +23,7 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
+from lark.tree import Meta
 
 from dsl import syntax as S
 from dsl.errors import Diagnostic, DslError
@@ -31,16 +32,42 @@ MAX_DEPTH = 200
 """Deepest expression nesting accepted; deeper text is rejected with a located error."""
 
 KEYWORDS = frozenset(
-    "import enum actions record def transition for in if then else let match any all count sum "
-    "the where true false and or not".split()
+    [
+        "import",
+        "enum",
+        "actions",
+        "record",
+        "def",
+        "transition",
+        "for",
+        "in",
+        "if",
+        "then",
+        "else",
+        "let",
+        "match",
+        "any",
+        "all",
+        "count",
+        "sum",
+        "the",
+        "where",
+        "true",
+        "false",
+        "and",
+        "or",
+        "not",
+    ]
 )
 
-_TERMINAL_WORDS = {
-    "NAME": "a name",
-    "INT": "an integer",
-    "STRING": 'a quoted word like "red"',
-    "$END": "end of file",
-}
+_TERMINAL_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "NAME": "a name",
+        "INT": "an integer",
+        "STRING": 'a quoted word like "red"',
+        "$END": "end of file",
+    }
+)
 
 
 def grammar_text() -> str:
@@ -68,7 +95,7 @@ def parse_module(text: str, path: str = "<string>") -> S.Module:
         raise DslError([_diagnose(err, path)]) from None
     _check_depth(tree, path)
     try:
-        return cast(S.Module, builder.transform(tree))
+        return builder.transform(tree)
     except VisitError as err:
         if isinstance(err.orig_exc, DslError):
             raise err.orig_exc from None
@@ -142,7 +169,7 @@ def _describe_terminal(name: str) -> str:
     return name
 
 
-def _expected(names: set[str] | frozenset[str]) -> str:
+def _expected(names: Iterable[str]) -> str:
     words = sorted({_describe_terminal(n) for n in names})
     if len(words) > 12:
         words = [*words[:12], "..."]

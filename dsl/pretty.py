@@ -105,7 +105,7 @@ def _flat(e: S.Expr, need: int) -> str:
     return _paren(_flat_bare(e), _level(e), need)
 
 
-def _flat_bare(e: S.Expr) -> str:  # noqa: C901 - one arm per node kind
+def _flat_bare(e: S.Expr) -> str:
     match e:
         case S.IntLit(value):
             return str(value)
@@ -129,7 +129,9 @@ def _flat_bare(e: S.Expr) -> str:  # noqa: C901 - one arm per node kind
             left_need, right_need = (lvl + 1, lvl + 1) if lvl == _CMP else (lvl, lvl + 1)
             return f"{_flat(left, left_need)} {op} {_flat(right, right_need)}"
         case S.If(cond, then, orelse):
-            return f"if {_flat(cond, _LOOSE)} then {_flat(then, _LOOSE)} else {_flat(orelse, _LOOSE)}"
+            return (
+                f"if {_flat(cond, _LOOSE)} then {_flat(then, _LOOSE)} else {_flat(orelse, _LOOSE)}"
+            )
         case S.Let(name, value, body):
             return f"let {name} = {_flat(value, _LOOSE)} in {_flat(body, _LOOSE)}"
         case S.Quant(kind, var, coll, body):
@@ -171,8 +173,7 @@ def _block(e: S.Expr, need: int, indent: str) -> str:
         case S.Match(subject, cases):
             inner = nl + "  "
             arms = "".join(
-                f"{inner}{_pattern(c)} => {_block(c.body, _LOOSE, indent + '    ')},"
-                for c in cases
+                f"{inner}{_pattern(c)} => {_block(c.body, _LOOSE, indent + '    ')}," for c in cases
             )
             return f"match {_flat(subject, _LOOSE)} {{{arms}{nl}}}"
         case _:

@@ -27,7 +27,7 @@ NOPOS = Pos("<none>", 0, 0)
 
 
 def _pos() -> Pos:
-    return field(default=NOPOS, compare=False, hash=False, repr=False)  # type: ignore[return-value]
+    return field(default=NOPOS, compare=False, hash=False, repr=False)
 
 
 # ----------------------------------------------------------------------------- types
@@ -180,8 +180,21 @@ class Hole:
 
 
 Expr = (
-    IntLit | BoolLit | WordLit | Name | Attr | Call | Not | Neg | Binary | If | Let | Quant | The
-    | Match | Hole
+    IntLit
+    | BoolLit
+    | WordLit
+    | Name
+    | Attr
+    | Call
+    | Not
+    | Neg
+    | Binary
+    | If
+    | Let
+    | Quant
+    | The
+    | Match
+    | Hole
 )
 
 

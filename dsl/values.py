@@ -82,7 +82,9 @@ def _scalar(f: C.Field, value: object, where: str) -> C.Scalar:
     if isinstance(t, C.EnumT):
         if isinstance(value, str) and value in t.members:
             return value
-        raise DataError(f"{where}: expected one of {', '.join(t.members)} ({t.name}), found {json.dumps(value)}")
+        raise DataError(
+            f"{where}: expected one of {', '.join(t.members)} ({t.name}), found {json.dumps(value)}"
+        )
     raise DataError(f"{where}: field type {t} cannot hold data")
 
 
@@ -92,7 +94,9 @@ def record_from_json(fields: tuple[C.Field, ...], obj: object, where: str) -> Re
     names = {f.name for f in fields}
     unknown = sorted(set(obj) - names)
     if unknown:
-        raise DataError(f"{where}: unknown field {unknown[0]!r} (the schema has {', '.join(sorted(names))})")
+        raise DataError(
+            f"{where}: unknown field {unknown[0]!r} (the schema has {', '.join(sorted(names))})"
+        )
     out: list[C.Scalar] = []
     for f in fields:
         if f.name not in obj:
@@ -110,7 +114,10 @@ def state_from_json(schema: C.Schema, obj: object, where: str = "state") -> Stat
     agent = record_from_json(schema.agent, obj["agent"], f"{where}.agent")
     return State(
         agent,
-        tuple(record_from_json(schema.object, o, f"{where}.objects[{i}]") for i, o in enumerate(objects)),
+        tuple(
+            record_from_json(schema.object, o, f"{where}.objects[{i}]")
+            for i, o in enumerate(objects)
+        ),
     )
 
 
@@ -135,11 +142,15 @@ def transition_from_json(schema: C.Schema, obj: object, where: str) -> Transitio
     state = state_from_json(schema, obj["state"], f"{where}: state")
     nxt = state_from_json(schema, obj["next_state"], f"{where}: next_state")
     if len(state.objects) != len(nxt.objects):
-        raise DataError(f"{where}: state has {len(state.objects)} objects but next_state has {len(nxt.objects)}")
+        raise DataError(
+            f"{where}: state has {len(state.objects)} objects but next_state has {len(nxt.objects)}"
+        )
     action, reward, done, mission = obj["action"], obj["reward"], obj["done"], obj["mission"]
     actions = schema.action.members if schema.action else ()
     if not isinstance(action, str) or action not in actions:
-        raise DataError(f"{where}: action: expected one of {', '.join(actions)}, found {json.dumps(action)}")
+        raise DataError(
+            f"{where}: action: expected one of {', '.join(actions)}, found {json.dumps(action)}"
+        )
     if isinstance(reward, bool) or not isinstance(reward, int | float):
         raise DataError(f"{where}: reward: expected a number, found {json.dumps(reward)}")
     if not isinstance(done, bool):

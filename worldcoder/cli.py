@@ -92,10 +92,16 @@ def _natural(text: str) -> int:
 
 
 def _env_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", required=True, help=f"environment id (one of {len(SUPPORTED_ENVS)}; e.g. MiniGrid-DoorKey-5x5-v0, Sokoban, Taxi-v4)")
+    p.add_argument(
+        "--env",
+        required=True,
+        help=f"environment id (one of {len(SUPPORTED_ENVS)}; e.g. MiniGrid-DoorKey-5x5-v0, Sokoban, Taxi-v4)",
+    )
     p.add_argument("--episodes", type=_positive, default=10)
     p.add_argument("--seed", type=_natural, default=0)
-    p.add_argument("--max-steps", type=_positive, default=None, help="truncate episodes after N steps")
+    p.add_argument(
+        "--max-steps", type=_positive, default=None, help="truncate episodes after N steps"
+    )
     p.add_argument("--level-file", default=None, help="Sokoban: a Boxoban-format level file")
     p.add_argument("--level", type=_natural, default=None, help="Sokoban: level index in the file")
 
@@ -130,7 +136,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         max_steps=args.max_steps, level_file=args.level_file, level=args.level,
     )  # fmt: skip
     n = write_jsonl(records, args.out)
-    print(f"wrote {n} transitions from {args.episodes} episodes of {args.env} to {args.out}", file=sys.stderr)
+    print(
+        f"wrote {n} transitions from {args.episodes} episodes of {args.env} to {args.out}",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

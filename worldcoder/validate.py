@@ -73,7 +73,11 @@ def validate_model(
             agreed += 1
         elif first is None:
             first = Mismatch(
-                int(rec.get("episode", 0)), int(rec.get("step", 0)), rec["action"], rec["mission"], diffs
+                int(rec.get("episode", 0)),
+                int(rec.get("step", 0)),
+                rec["action"],
+                rec["mission"],
+                diffs,
             )
         if on_step is not None:
             on_step(steps)
@@ -129,5 +133,7 @@ def play_and_validate(
     engine: str = "compiled",
     on_step: Callable[[int], None] | None = None,
 ) -> Agreement:
-    records = collect(env_id, episodes, seed, max_steps=max_steps, level_file=level_file, level=level)
+    records = collect(
+        env_id, episodes, seed, max_steps=max_steps, level_file=level_file, level=level
+    )
     return validate_model(program, records, engine=engine, on_step=on_step)
