@@ -92,7 +92,7 @@ def parse_module(text: str, path: str = "<string>") -> S.Module:
     try:
         tree = _parser().parse(text, on_error=None)
     except UnexpectedInput as err:
-        raise DslError([_diagnose(err, path)]) from None
+        raise DslError([_diagnose(err, path, text)]) from None
     _check_depth(tree, path)
     try:
         return builder.transform(tree)
@@ -176,17 +176,18 @@ def _expected(names: Iterable[str]) -> str:
     return ", ".join(words)
 
 
-def _diagnose(err: UnexpectedInput, path: str) -> Diagnostic:
+def _diagnose(err: UnexpectedInput, path: str, text: str) -> Diagnostic:
     line, col = max(err.line, 1), max(err.column, 1)
     pos = S.Pos(path, line, col)
     if isinstance(err, UnexpectedCharacters):
         return Diagnostic(pos, f"unexpected character {err.char!r}")
+    end = S.Pos(path, text.count("\n") + 1, len(text) - (text.rfind("\n") + 1) + 1)
     if isinstance(err, UnexpectedEOF):
-        return Diagnostic(pos, f"unexpected end of file; expected {_expected(err.expected)}")
+        return Diagnostic(end, f"unexpected end of file; expected {_expected(err.expected)}")
     if isinstance(err, UnexpectedToken):
         tok = err.token
         if tok.type == "$END":
-            return Diagnostic(pos, f"unexpected end of file; expected {_expected(err.expected)}")
+            return Diagnostic(end, f"unexpected end of file; expected {_expected(err.expected)}")
         pos = S.Pos(path, tok.line or line, tok.column or col)
         return Diagnostic(pos, f"unexpected {str(tok)!r}; expected {_expected(err.expected)}")
     return Diagnostic(pos, "syntax error")
