@@ -17,6 +17,7 @@ from typing import Any, assert_never
 from dsl import core as C
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
+from dsl.simplify import specialize_program
 from dsl.values import Mission, Outcome, Record, State
 
 Frame = list[Any]
@@ -55,63 +56,77 @@ class CompiledFn:
 
 
 class CompiledModel:
-    """A checked model compiled to closures; `step` predicts next state, reward and done."""
+    """A checked model compiled to closures, specialised once per action (see `dsl.simplify`).
+
+    `step` predicts the next state, reward and done. Per-object rules that fold to "keep the
+    value" for an action are dropped, so e.g. turning costs nothing per object.
+    """
 
     def __init__(self, program: C.Program) -> None:
         require_model(program)
-        assert program.reward is not None and program.done is not None
         self.program = program
-        self._fns: dict[str, CompiledFn] = {}
-        for fn in program.functions:
-            self._compile_fn(fn)
-        self._agent, self._agent_size = self._updates(program.agent_updates, None)
-        self._objects, self._object_size = self._updates(program.object_updates, program.object_var)
-        self._reward, self._reward_size = self._top(program.reward)
-        self._done, self._done_size = self._top(program.done)
-        self._actions = program.schema.action.members if program.schema.action else ()
-
-    # -- running
+        actions = program.schema.action.members if program.schema.action else ()
+        self._variants = {a: _Variant(program, a) for a in actions}
 
     def step(self, state: State, action: str, mission: Mission) -> Outcome:
         nxt = self.next_state(state, action, mission)
         reward, done = self.outcome(state, action, nxt, mission)
         return Outcome(nxt, reward, done)
 
-    def next_state(self, state: State, action: str, mission: Mission) -> State:
-        if action not in self._actions:
+    def _variant(self, action: str) -> _Variant:
+        variant = self._variants.get(action)
+        if variant is None:
             check_action(self.program, action)
+            raise AssertionError(action)
+        return variant
+
+    def next_state(self, state: State, action: str, mission: Mission) -> State:
+        v = self._variant(action)
         cache: dict[str, Any] = {}
-        agent = list(state.agent)
-        if self._agent:
+        agent = state.agent
+        if v.agent:
             frame: Frame = [state, None, action, mission.words, cache]
-            frame.extend([None] * (self._agent_size - FIXED))
-            for index, code in self._agent:
-                agent[index] = code(frame)
-        if not self._objects:
-            return State(tuple(agent), state.objects)
+            frame.extend([None] * (v.agent_size - FIXED))
+            new_agent = list(agent)
+            for index, code in v.agent:
+                new_agent[index] = code(frame)
+            agent = tuple(new_agent)
+        if not v.objects:
+            return State(agent, state.objects)
         frame = [state, None, action, mission.words, cache, None]
-        frame.extend([None] * (self._object_size - FIXED - 1))
+        frame.extend([None] * (v.object_size - FIXED - 1))
         objects: list[Record] = []
-        updates = self._objects
+        updates = v.objects
         for obj in state.objects:
             frame[FIXED] = obj
             new = list(obj)
             for index, code in updates:
                 new[index] = code(frame)
             objects.append(tuple(new))
-        return State(tuple(agent), tuple(objects))
+        return State(agent, tuple(objects))
 
     def outcome(self, state: State, action: str, nxt: State, mission: Mission) -> tuple[int, bool]:
-        cache: dict[str, Any] = {}
-        size = max(self._reward_size, self._done_size)
-        frame: Frame = [state, nxt, action, mission.words, cache, *([None] * (size - FIXED))]
-        return self._reward(frame), self._done(frame)
+        v = self._variant(action)
+        frame: Frame = [state, nxt, action, mission.words, {}]
+        frame.extend([None] * (v.outcome_size - FIXED))
+        return v.reward(frame), v.done(frame)
 
-    # -- compiling
 
-    def _top(self, e: C.Expr) -> tuple[Code, int]:
+class _Variant:
+    """The closures of one model with the action fixed."""
+
+    def __init__(self, program: C.Program, action: str | None) -> None:
+        spec = specialize_program(program, action)
+        assert spec.reward is not None and spec.done is not None
+        self.fns: dict[str, CompiledFn] = {}
+        for fn in spec.functions:
+            self._compile_fn(fn)
+        self.agent, self.agent_size = self._updates(spec.agent_updates, None)
+        self.objects, self.object_size = self._updates(spec.object_updates, program.object_var)
         slots = Slots()
-        return self.expr(e, slots), slots.size
+        self.reward = self.expr(spec.reward, slots)
+        self.done = self.expr(spec.done, slots)
+        self.outcome_size = slots.size
 
     def _updates(
         self, updates: tuple[tuple[int, C.Expr], ...], var: str | None
@@ -129,7 +144,7 @@ class CompiledModel:
         for name, _ in fn.params:
             scope, _ = scope.bind(name)
         code = self.expr(fn.body, scope)
-        self._fns[fn.name] = CompiledFn(code, slots.size, len(fn.params))
+        self.fns[fn.name] = CompiledFn(code, slots.size, len(fn.params))
 
     def expr(self, e: C.Expr, s: Slots) -> Code:
         match e:
@@ -206,7 +221,7 @@ class CompiledModel:
         return lambda f: apply_prim(op, [a(f) for a in args])
 
     def call(self, name: str, args: tuple[Code, ...]) -> Code:
-        fns = self._fns
+        fns = self.fns
         if not args:
 
             def cached(f: Frame) -> Any:
