@@ -1,0 +1,117 @@
+"""States, missions and JSONL datasets: round trips, and located errors for bad data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dsl.check import check_text
+from dsl.values import (
+    DataError,
+    Mission,
+    read_dataset,
+    state_from_json,
+    state_to_json,
+    transition_to_json,
+    write_dataset,
+)
+from tests.typed_programs import SCHEMA
+
+PROGRAM = check_text(SCHEMA + "transition { }\nreward := 0\ndone := false\n")
+STATE = {
+    "agent": {"x": 1, "y": 2, "dir": 0, "carrying": "none"},
+    "objects": [{"kind": "door", "color": "red", "x": 3, "y": 2, "open": False}],
+}
+LINE = {"state": STATE, "action": "toggle", "next_state": STATE, "reward": 0, "done": False,
+        "mission": "Open the red door!", "raw_reward": 0.0, "episode": 4}  # fmt: skip
+
+
+def test_state_round_trip() -> None:
+    state = state_from_json(PROGRAM.schema, STATE)
+    assert state.agent == (1, 2, 0, "none")
+    assert state_to_json(PROGRAM.schema, state) == STATE
+
+
+def test_mission_words_are_lower_case_without_punctuation() -> None:
+    assert Mission.of("Open the red door, then GO!").words == (
+        "open",
+        "the",
+        "red",
+        "door",
+        "then",
+        "go",
+    )
+
+
+def test_dataset_round_trip_keeps_extra_keys(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps(LINE) + "\n\n" + json.dumps(LINE) + "\n")
+    data = read_dataset(PROGRAM.schema, path)
+    assert len(data) == 2
+    assert transition_to_json(PROGRAM.schema, data[0]) == LINE
+    write_dataset(PROGRAM.schema, data, tmp_path / "e.jsonl")
+    assert [json.loads(x) for x in (tmp_path / "e.jsonl").read_text().splitlines()] == [LINE, LINE]
+
+
+def _with(**changes: object) -> dict[str, object]:
+    return {**LINE, **changes}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", ":2:2: invalid JSON: Expecting property name enclosed in double quotes"),
+        (
+            json.dumps([1, 2]),
+            ":2: expected a JSON object with keys state, action, next_state, reward, done, mission",
+        ),
+        (json.dumps({k: v for k, v in LINE.items() if k != "done"}), ":2: missing key 'done'"),
+        (
+            json.dumps(_with(action="jump")),
+            ':2: action: expected one of left, right, forward, pickup, toggle, found "jump"',
+        ),
+        (json.dumps(_with(reward="1")), ':2: reward: expected a number, found "1"'),
+        (
+            json.dumps(_with(state={**STATE, "agent": {**STATE["agent"], "x": 99}})),  # type: ignore[dict-item]
+            ":2: state.agent.x: 99 is outside int[0..7]",
+        ),
+        (
+            json.dumps(_with(next_state={"agent": STATE["agent"], "objects": [{"kind": "door"}]})),
+            ":2: next_state.objects[0]: missing field 'color'",
+        ),
+        (
+            json.dumps(_with(next_state={"agent": {**STATE["agent"], "z": 1}, "objects": []})),  # type: ignore[dict-item]
+            ":2: next_state.agent: unknown field 'z' (the schema has carrying, dir, x, y)",
+        ),
+        (
+            json.dumps(
+                _with(
+                    state={
+                        "agent": STATE["agent"],
+                        "objects": [{**STATE["objects"][0], "kind": "dor"}],
+                    }
+                )
+            ),  # type: ignore[dict-item]
+            ':2: state.objects[0].kind: expected one of none, wall, door, key, ball (Kind), found "dor"',
+        ),
+        (
+            json.dumps(_with(next_state={"agent": STATE["agent"], "objects": []})),
+            ":2: state has 1 objects but next_state has 0",
+        ),
+    ],
+)
+def test_bad_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(LINE) + "\n" + line + "\n")
+    with pytest.raises(DataError) as err:
+        read_dataset(PROGRAM.schema, path)
+    assert str(err.value) == f"{path}{message}"
+
+
+def test_non_utf8_line_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "bin.jsonl"
+    path.write_bytes(json.dumps(LINE).encode() + b"\n\xff\xfe\n")
+    with pytest.raises(DataError, match=r"bin.jsonl:2: the line is not UTF-8 text"):
+        read_dataset(PROGRAM.schema, path)
