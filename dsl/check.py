@@ -20,6 +20,7 @@ from dsl import core as C
 from dsl import syntax as S
 from dsl.errors import Diagnostic, DslError
 from dsl.parse import load_modules, parse_module
+from dsl.pretty import expr_text
 
 BUILTINS = ("min", "max", "abs", "word", "has_word", "lookup", "find")
 SCALAR_TYPES: Mapping[str, C.Type] = MappingProxyType(
@@ -746,7 +747,8 @@ class Elaborator:
             raise Fail(
                 e.pos, f"a hole of type {type_text(t)} needs a list of choices: `??{{a, b}}`"
             )
-        hole = C.HoleE(len(self.c.state.holes), t, choices, lo, hi, e.pos)
+        texts = tuple(expr_text(ch) for ch in e.choices) if e.choices is not None else ()
+        hole = C.HoleE(len(self.c.state.holes), t, choices, lo, hi, e.pos, texts)
         self.c.state.holes.append(hole)
         return hole
 

@@ -242,6 +242,7 @@ class HoleE:
     lo: int | None
     hi: int | None
     pos: Pos = field(default=NOPOS, compare=False)
+    choice_texts: tuple[str, ...] = field(default=(), compare=False)
 
 
 Expr = (

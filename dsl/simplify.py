@@ -261,8 +261,8 @@ def _rebuild(e: C.Expr, kids: tuple[C.Expr, ...]) -> C.Expr:
     match e:
         case C.Lit() | C.Var() | C.StateRef() | C.ActionRef():
             return e
-        case C.HoleE(id, t, choices, lo, hi, pos):
-            return C.HoleE(id, t, kids if choices is not None else None, lo, hi, pos)
+        case C.HoleE(id, t, choices, lo, hi, pos, texts):
+            return C.HoleE(id, t, kids if choices is not None else None, lo, hi, pos, texts)
         case C.AgentOf():
             return C.AgentOf(kids[0])
         case C.ObjectsOf():

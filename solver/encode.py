@@ -377,7 +377,10 @@ class Encoder:
             return self.and_([z3.Not(c) for c in terms])
         if len(terms) == 1:
             return terms[0]
-        return z3.PbEq([(c, 1) for c in terms], 1)
+        th = self.th
+        one, zero = th.int_val(1), th.int_val(0)
+        count = z3.Sum([z3.If(c, one, zero) for c in terms])  # standard SMT-LIB, unlike PbEq
+        return count == one
 
     def match(
         self, subject: Value, enum: C.Type, arms: tuple[C.Expr, ...], t: C.Type,

@@ -20,6 +20,7 @@ from dsl.parse import parse_file
 from dsl.pretty import pretty
 from dsl.values import DataError
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
+from worldcoder.solve_cli import add_solve_parser
 from worldcoder.validate import play_and_validate
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for d in err.diagnostics:
             print(d, file=sys.stderr)
         return EXIT_FAIL
-    except (EnvError, DataError, RunError) as err:
+    except (EnvError, DataError, RunError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     _env_args(p)
     p.add_argument("--engine", choices=("compiled", "interp"), default="compiled")
     p.set_defaults(run=cmd_validate)
+
+    add_solve_parser(sub, _positive, _natural)
     return parser
 
 

@@ -1,0 +1,68 @@
+"""Explicit-state planning on a compiled model: breadth-first search with state hashing.
+
+The second engine of the plan query (the first is Z3 bounded model checking in
+`solver.queries`); both return a shortest action list after which the model's reward is positive
+and done holds, so a test can hold them to agreement.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from dsl.compile import CompiledModel
+from dsl.values import Mission, State
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    status: str  # "sat" | "unsat" | "unknown"
+    plan: tuple[str, ...]
+    expanded: int
+    reason: str = ""
+
+
+def bfs_plan(
+    model: CompiledModel,
+    start: State,
+    mission: Mission,
+    horizon: int,
+    *,
+    max_nodes: int = 2_000_000,
+    timeout: float = 60.0,
+) -> Search:
+    """A shortest plan of at most `horizon` actions reaching reward > 0 with done, or none."""
+    actions = model.program.schema.action.members if model.program.schema.action else ()
+    parents: dict[State, tuple[State, str] | None] = {start: None}
+    frontier: deque[tuple[State, int]] = deque([(start, 0)])
+    deadline = time.monotonic() + timeout
+    expanded = 0
+    while frontier:
+        state, depth = frontier.popleft()
+        if depth >= horizon:
+            continue
+        expanded += 1
+        if expanded > max_nodes:
+            return Search("unknown", (), expanded, f"node budget of {max_nodes} exhausted")
+        if expanded % 256 == 0 and time.monotonic() > deadline:
+            return Search("unknown", (), expanded, f"time limit of {timeout:g} s reached")
+        for action in actions:
+            out = model.step(state, action, mission)
+            if out.done and out.reward > 0:
+                return Search("sat", (*_path(parents, state), action), expanded)
+            if out.done or out.next_state in parents:
+                continue
+            parents[out.next_state] = (state, action)
+            frontier.append((out.next_state, depth + 1))
+    return Search("unsat", (), expanded)
+
+
+def _path(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
+    out: list[str] = []
+    link = parents[state]
+    while link is not None:
+        state, action = link
+        out.append(action)
+        link = parents[state]
+    return out[::-1]
