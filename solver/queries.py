@@ -363,12 +363,48 @@ def optimistic(
 
 @dataclass(frozen=True)
 class Bounds:
+    """A grid of width x height holding `objects` free objects; with `walls`, the border cells
+    also hold wall objects (kind `wall`, fixed x and y, other fields free), as in MiniGrid."""
+
     width: int = 8
     height: int = 8
     objects: int = 3
+    walls: bool = False
 
     def fields(self) -> dict[str, tuple[int, int]]:
         return {"x": (-1, self.width - 1), "y": (-1, self.height - 1)}
+
+    def border(self) -> list[tuple[int, int]]:
+        w, h = self.width, self.height
+        return [(x, y) for y in range(h) for x in range(w) if x in (0, w - 1) or y in (0, h - 1)]
+
+
+def bounded_state(
+    program: C.Program, th: Theory, prefix: str, k: int, bounds: Bounds
+) -> tuple[SymState, list[z3.BoolRef]]:
+    """A symbolic state with k free objects (after the border walls when `bounds.walls`)."""
+    border = bounds.border() if bounds.walls else []
+    state, domain = fresh_state(program, th, prefix, len(border) + k, bounds.fields())
+    if not border:
+        return state, domain
+    names = [f.name for f in program.schema.object]
+    kind_t = next((f.type for f in program.schema.object if f.name == "kind"), None)
+    if (
+        not {"kind", "x", "y"} <= set(names)
+        or not isinstance(kind_t, C.EnumT)
+        or "wall" not in kind_t.members
+    ):
+        raise ValueError("--walls needs object fields kind, x and y, and a kind named `wall`")
+    objects = list(state.objects)
+    for i, (x, y) in enumerate(border):
+        record = list(objects[i])
+        record[names.index("kind")], record[names.index("x")], record[names.index("y")] = (
+            "wall",
+            x,
+            y,
+        )
+        objects[i] = tuple(record)
+    return SymState(state.agent, tuple(objects)), domain
 
 
 def _same_schema(a: C.Program, b: C.Program) -> None:
@@ -390,7 +426,7 @@ def distinguish(
     for k in range(bounds.objects + 1):
         th = theory or Theory()
         s = new_solver(th, limits)
-        state, domain = fresh_state(a, th, "s", k, bounds.fields())
+        state, domain = bounded_state(a, th, "s", k, bounds)
         s.add(domain)
         assert a.schema.action is not None
         act = th.var("action", a.schema.action)
@@ -438,7 +474,7 @@ def equivalent(
 
 def invariant(
     program: C.Program, inv: str, bounds: Bounds, k: int = 1, mission: Mission | None = None,
-    limits: Limits = Limits(), *, theory: Theory | None = None,
+    limits: Limits = Limits(), *, theory: Theory | None = None, label: str | None = None,
 ) -> Result:  # fmt: skip
     """k-induction of a boolean helper `inv` (a zero-parameter function of the program): if it
     holds in k consecutive states it holds in the next. A counterexample is a trace s0..sk."""
@@ -448,7 +484,7 @@ def invariant(
     started = time.perf_counter()
     th = theory or Theory()
     s = new_solver(th, limits)
-    start, domain = fresh_state(program, th, "s0", bounds.objects, bounds.fields())
+    start, domain = bounded_state(program, th, "s0", bounds.objects, bounds)
     s.add(domain)
     unroll = Unrolling(Encoder(program, th, mission), s, [start])
 
@@ -464,8 +500,8 @@ def invariant(
         return unknown(s, started)
     if answer == z3.unsat:
         return Result("proved", time.perf_counter() - started,
-                      details=[f"{inv}() is {k}-inductive for {bounds.objects} objects in a "
-                               f"{bounds.width}x{bounds.height} grid"])  # fmt: skip
+                      details=[f"{label or inv + '()'} is {k}-inductive for {bounds.objects} objects in a "
+                               f"{bounds.width}x{bounds.height} grid" + (" with border walls" if bounds.walls else "")])  # fmt: skip
     model = s.model()
     trace: list[dict[str, Any]] = []
     for i, st in enumerate(unroll.states):

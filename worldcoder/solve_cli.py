@@ -62,6 +62,9 @@ def add_solve_parser(
         q.add_argument("--grid", type=grid, default=(8, 8), metavar="WxH")
         q.add_argument("--objects", type=natural, default=3, metavar="K", help="at most K objects")
         q.add_argument("--mission", default="", help="mission text (default empty)")
+        q.add_argument(
+            "--walls", action="store_true", help="border cells of the grid hold walls (MiniGrid)"
+        )
 
     q = queries.add_parser(
         "consistent", help="does some filling of the holes explain every transition?"
@@ -127,7 +130,7 @@ def theory_of(args: argparse.Namespace) -> Theory:
 
 
 def bounds_of(args: argparse.Namespace) -> Bounds:
-    return Bounds(args.grid[0], args.grid[1], args.objects)
+    return Bounds(args.grid[0], args.grid[1], args.objects, args.walls)
 
 
 def start_of(program: C.Program, args: argparse.Namespace) -> tuple[State, Mission]:
@@ -215,7 +218,7 @@ def cmd_invariant(args: argparse.Namespace) -> int:
     extra = parse_module(f"def __invariant__() -> bool =\n  {args.expr}\n", "<invariant>")
     program = check_modules([*modules, extra])
     result = prove_invariant(program, "__invariant__", bounds_of(args), args.k, Mission.of(args.mission),
-                             limits_of(args), theory=theory_of(args))  # fmt: skip
+                             limits_of(args), theory=theory_of(args), label=args.expr)  # fmt: skip
     return report(args, result)
 
 
