@@ -37,7 +37,10 @@ names: st.SearchStrategy[str] = st.one_of(
     st.sampled_from(COMMON_NAMES),
     st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(_not_keyword),
 )
-members: st.SearchStrategy[str] = names.filter(lambda s: s != "_")
+members: st.SearchStrategy[str] = st.one_of(
+    st.sampled_from(COMMON_NAMES),
+    st.from_regex(r"[a-z][a-z0-9_]{0,7}|_[a-z0-9_]{1,7}", fullmatch=True).filter(_not_keyword),
+)
 words: st.SearchStrategy[str] = st.from_regex(r"[a-z]{1,8}", fullmatch=True)
 # Anything a STRING token can hold: no double quote, backslash or newline.
 import_paths: st.SearchStrategy[str] = st.text(
