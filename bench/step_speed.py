@@ -28,7 +28,11 @@ from worldcoder.envs import SokobanEnv, bundled_levels_path, collect, load_level
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "results"
-MODELS = {"minigrid": "models/minigrid.wc", "sokoban": "models/sokoban.wc", "taxi": "models/taxi.wc"}
+MODELS = {
+    "minigrid": "models/minigrid.wc",
+    "sokoban": "models/sokoban.wc",
+    "taxi": "models/taxi.wc",
+}
 DEFAULT_ENVS = (
     "MiniGrid-Empty-8x8-v0",
     "MiniGrid-DoorKey-8x8-v0",

@@ -26,8 +26,8 @@ Sym: TypeAlias = bool | int | str | z3.ExprRef
 class Theory:
     """Sorts, constants and arithmetic for one encoding choice (one per query)."""
 
-    ints: IntMode = "bv"
-    enums: EnumMode = "int"
+    ints: IntMode = "int"
+    enums: EnumMode = "datatype"
     width: int = 16
     ctx: z3.Context = field(default_factory=z3.Context)
     words: dict[str, int] = field(default_factory=dict)

@@ -46,10 +46,14 @@ def add_solve_parser(
         q.add_argument(
             "--smt2", type=Path, default=None, help="write the query as SMT-LIB2 to this file"
         )
+        q.add_argument("--ints", choices=("int", "bv"), default="int",
+                       help="int encoding (default int: fastest in bench/solver_bench.py)")  # fmt: skip
         q.add_argument(
-            "--ints", choices=("bv", "int"), default="bv", help="int encoding (default bv)"
+            "--enums",
+            choices=("datatype", "int"),
+            default="datatype",
+            help="enum encoding (default datatype)",
         )
-        q.add_argument("--enums", choices=("int", "datatype"), default="int", help="enum encoding")
 
     def start(q: argparse.ArgumentParser) -> None:
         q.add_argument("--env", required=True)
