@@ -54,18 +54,16 @@ def start_of(program: C.Program, env_id: str, seed: int) -> tuple[State, Mission
     return state_from_json(program.schema, state), Mission.of(mission)
 
 
-def timed(fn: Any) -> tuple[Any, float]:
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     t0 = time.perf_counter()
-    out = fn()
+    out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0
 
 
 def bench_consistency(program: C.Program, n: int) -> dict[str, Any]:
     data = data_of(program, "MiniGrid-DoorKey-8x8-v0", n, 0)
-    fast, t_fast = timed(lambda: check_consistency(program, data))
-    slow, t_slow = timed(
-        lambda: check_consistency(program, data, Limits(timeout=600), engine="solver")
-    )
+    fast, t_fast = timed(check_consistency, program, data)
+    slow, t_slow = timed(check_consistency, program, data, Limits(timeout=600), engine="solver")
     row = {"transitions": len(data), "fast_path_s": t_fast, "solver_s": t_slow,
            "fast_status": fast.status, "solver_status": slow.status}  # fmt: skip
     print(f"consistency of minigrid.wc on {len(data)} transitions: fast {t_fast:.2f} s, solver {t_slow:.2f} s "
@@ -77,9 +75,7 @@ def bench_plans(program: C.Program, envs: list[str], timeout: float) -> list[dic
     rows = []
     for env_id in envs:
         s, mission = start_of(program, env_id, 0)
-        bfs, t_bfs = timed(
-            lambda: plan(program, s, mission, 200, Limits(timeout=timeout), engine="bfs")
-        )  # noqa: B023
+        bfs, t_bfs = timed(plan, program, s, mission, 200, Limits(timeout=timeout), engine="bfs")
         horizon = len(bfs.plan)
         row: dict[str, Any] = {
             "env": env_id,
@@ -90,9 +86,7 @@ def bench_plans(program: C.Program, envs: list[str], timeout: float) -> list[dic
         }
         for ints, enums in ENCODINGS:
             th = Theory(ints=ints, enums=enums)  # type: ignore[arg-type]
-            z, t_z = timed(
-                lambda: plan(program, s, mission, horizon, Limits(timeout=timeout), theory=th)
-            )  # noqa: B023
+            z, t_z = timed(plan, program, s, mission, horizon, Limits(timeout=timeout), theory=th)
             row["z3"][f"{ints}+{enums}"] = {
                 "seconds": t_z,
                 "status": z.status,
@@ -118,7 +112,7 @@ def bench_optimistic(tmp: Path, n_data: int) -> dict[str, Any]:
     sketch = check_file(path)
     data = data_of(sketch, "MiniGrid-DoorKey-8x8-v0", n_data, 1)
     s, mission = start_of(sketch, "MiniGrid-DoorKey-8x8-v0", 0)
-    result, seconds = timed(lambda: optimistic(sketch, data, s, mission, 30, Limits(timeout=600)))
+    result, seconds = timed(optimistic, sketch, data, s, mission, 30, Limits(timeout=600))
     print(f"optimistic DoorKey-8x8 H=30, {len(ALTERNATIVES)} alternatives, {len(data)} transitions: "
           f"{result.status} in {seconds:.2f} s; chose {list(result.holes.values())}, plan of {len(result.plan)}")  # fmt: skip
     return {"alternatives": len(ALTERNATIVES), "transitions": len(data), "horizon": 30, "seconds": seconds,
@@ -144,17 +138,15 @@ def bench_equivalence(program: C.Program, tmp: Path) -> list[dict[str, Any]]:
         path.write_text(text.replace(old, new, 1))
         mutant = check_file(path)
         found, seconds = timed(
-            lambda: equivalent(
-                program, mutant, Bounds(8, 8, 3), Mission.of("get to the green goal square")
-            )
-        )  # noqa: B023
+            equivalent, program, mutant, Bounds(8, 8, 3), Mission.of("get to the green goal square")
+        )
         print(
             f"equivalence vs mutant '{name}': {found.status} in {seconds:.3f} s (action {found.action})"
         )
         rows.append(
             {"mutant": name, "status": found.status, "seconds": seconds, "action": found.action}
         )
-    same, seconds = timed(lambda: equivalent(program, program, Bounds(8, 8, 3)))
+    same, seconds = timed(equivalent, program, program, Bounds(8, 8, 3))
     print(
         f"equivalence of minigrid.wc with itself (8x8, 3 objects): {same.status} in {seconds:.2f} s"
     )
