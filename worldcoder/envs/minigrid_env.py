@@ -61,21 +61,39 @@ def minigrid_env_ids() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Tracker:
-    """The objects of one episode, in slot order, and their identity -> slot map."""
+    """The objects of one episode, in slot order, and their identity -> slot map.
+
+    An object is identified by its Python identity, except one instance drawn in several cells
+    at reset (MultiRoom draws all its walls with one shared `Wall()`): such an instance never
+    moves, and each of its cells gets a slot of its own, keyed by (identity, x, y).
+    """
 
     objs: tuple[WorldObj, ...]
-    slots: Mapping[int, int]
+    slots: Mapping[int | tuple[int, int, int], int]
 
     @staticmethod
     def at_reset(env: MiniGridEnv) -> _Tracker:
-        objs = [obj for _, _, obj in _grid_cells(env)]
+        cells = _grid_cells(env)
+        counts: dict[int, int] = {}
+        for _, _, obj in cells:
+            counts[id(obj)] = counts.get(id(obj), 0) + 1
+        objs: list[WorldObj] = []
+        slots: dict[int | tuple[int, int, int], int] = {}
+        for x, y, obj in cells:
+            slots[(id(obj), x, y) if counts[id(obj)] > 1 else id(obj)] = len(objs)
+            objs.append(obj)
         carried = _carrying(env)
         if carried is not None:
+            slots[id(carried)] = len(objs)
             objs.append(carried)
-        return _Tracker(tuple(objs), {id(obj): slot for slot, obj in enumerate(objs)})
+        return _Tracker(tuple(objs), slots)
 
-    def slot_of(self, obj: WorldObj, where: str, env_name: str) -> int:
+    def slot_of(
+        self, obj: WorldObj, where: str, env_name: str, cell: tuple[int, int] | None = None
+    ) -> int:
         slot = self.slots.get(id(obj))
+        if slot is None and cell is not None:
+            slot = self.slots.get((id(obj), *cell))
         if slot is None or self.objs[slot] is not obj:
             raise EnvError(
                 f"{env_name}: a {obj.color} {obj.type} {where} was not present at reset; "
@@ -131,7 +149,7 @@ def minigrid_state(env: MiniGridEnv, tracker: _Tracker, env_name: str) -> JsonSt
     """The object-centric state of ``env``; objects in the tracker's slot order."""
     where: dict[int, tuple[int, int, bool]] = {}
     for x, y, obj in _grid_cells(env):
-        where[tracker.slot_of(obj, f"at ({x}, {y})", env_name)] = (x, y, False)
+        where[tracker.slot_of(obj, f"at ({x}, {y})", env_name, (x, y))] = (x, y, False)
     carried = _carrying(env)
     if carried is not None:
         where[tracker.slot_of(carried, "carried by the agent", env_name)] = (-1, -1, True)
