@@ -408,16 +408,18 @@ def bounded_state(
 
 
 def _same_schema(a: C.Program, b: C.Program) -> None:
-    if a.schema != b.schema:
-        raise ValueError("the two models have different schemas (enums, actions or records differ)")
+    sa, sb = a.schema, b.schema
+    if (sa.action, sa.agent, sa.object) != (sb.action, sb.agent, sb.object):
+        raise ValueError("the two models have different schemas (actions or records differ)")
 
 
 def distinguish(
     a: C.Program, b: C.Program, bounds: Bounds, mission: Mission | None = None,
-    limits: Limits = Limits(), *, theory: Theory | None = None,
+    limits: Limits = Limits(), *, theory: Theory | None = None, assume: str | None = None,
 ) -> Result:  # fmt: skip
     """A state (within bounds, fewest objects first) and action where the models' predictions
-    (next state, reward or done) differ, or unsat."""
+    (next state, reward or done) differ, or unsat. `assume` names a parameterless bool helper
+    of `a` that the state must satisfy (e.g. only the object kinds an environment has)."""
     require_model(a)
     require_model(b)
     _same_schema(a, b)
@@ -435,6 +437,9 @@ def distinguish(
         if differ is False:
             continue
         s.add(as_bool(th, differ))
+        if assume is not None:
+            enc = Encoder(a, th, mission)
+            s.add(as_bool(th, enc.scalar(enc.expr(a.function(assume).body, Ctx(state, None, act), {}))))
         answer = check(s, limits)
         if answer == z3.unknown:
             return unknown(s, started)
@@ -460,10 +465,10 @@ def _differ(
 
 def equivalent(
     a: C.Program, b: C.Program, bounds: Bounds, mission: Mission | None = None,
-    limits: Limits = Limits(), *, theory: Theory | None = None,
+    limits: Limits = Limits(), *, theory: Theory | None = None, assume: str | None = None,
 ) -> Result:  # fmt: skip
     """Bounded equivalence: the same predictions on every state within bounds, or a counterexample."""
-    found = distinguish(a, b, bounds, mission, limits, theory=theory)
+    found = distinguish(a, b, bounds, mission, limits, theory=theory, assume=assume)
     status = {"sat": "counterexample", "unsat": "equivalent"}.get(found.status, found.status)
     found.status = status
     return found

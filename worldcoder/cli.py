@@ -21,6 +21,7 @@ from dsl.pretty import pretty
 from dsl.values import DataError
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
 from worldcoder.solve_cli import add_solve_parser
+from worldcoder.synth_cli import add_synth_parser
 from worldcoder.validate import play_and_validate
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_validate)
 
     add_solve_parser(sub, _positive, _natural)
+    add_synth_parser(sub, _positive, _natural)
     return parser
 
 

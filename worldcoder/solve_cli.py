@@ -69,6 +69,8 @@ def add_solve_parser(
         q.add_argument(
             "--walls", action="store_true", help="border cells of the grid hold walls (MiniGrid)"
         )
+        q.add_argument("--assume", default=None, metavar="EXPR",
+                       help="a bool expression the state must satisfy (checked with model A's names)")  # fmt: skip
 
     q = queries.add_parser(
         "consistent", help="does some filling of the holes explain every transition?"
@@ -201,26 +203,36 @@ def cmd_optimistic(args: argparse.Namespace) -> int:
     return report(args, result)
 
 
+def with_helper(path: Path, name: str, expr: str | None) -> C.Program:
+    """A model's program, plus `def NAME() -> bool = EXPR` checked in its scope when EXPR is given."""
+    modules = load_modules(path)
+    if expr is None:
+        return check_modules(modules)
+    extra = parse_module(f"def {name}() -> bool =\n  {expr}\n", f"<{name}>")
+    return check_modules([*modules, extra])
+
+
+def two_models(args: argparse.Namespace) -> tuple[C.Program, C.Program, str | None]:
+    a = with_helper(args.a, "__assume__", args.assume)
+    return a, check_file(args.b), ("__assume__" if args.assume else None)
+
+
 def cmd_distinguish(args: argparse.Namespace) -> int:
-    a, b = check_file(args.a), check_file(args.b)
-    result = distinguish(
-        a, b, bounds_of(args), Mission.of(args.mission), limits_of(args), theory=theory_of(args)
-    )
+    a, b, assume = two_models(args)
+    result = distinguish(a, b, bounds_of(args), Mission.of(args.mission), limits_of(args),
+                         theory=theory_of(args), assume=assume)  # fmt: skip
     return report(args, result)
 
 
 def cmd_equiv(args: argparse.Namespace) -> int:
-    a, b = check_file(args.a), check_file(args.b)
-    result = equivalent(
-        a, b, bounds_of(args), Mission.of(args.mission), limits_of(args), theory=theory_of(args)
-    )
+    a, b, assume = two_models(args)
+    result = equivalent(a, b, bounds_of(args), Mission.of(args.mission), limits_of(args),
+                        theory=theory_of(args), assume=assume)  # fmt: skip
     return report(args, result)
 
 
 def cmd_invariant(args: argparse.Namespace) -> int:
-    modules = load_modules(args.model)
-    extra = parse_module(f"def __invariant__() -> bool =\n  {args.expr}\n", "<invariant>")
-    program = check_modules([*modules, extra])
+    program = with_helper(args.model, "__invariant__", args.expr)
     result = prove_invariant(program, "__invariant__", bounds_of(args), args.k, Mission.of(args.mission),
                              limits_of(args), theory=theory_of(args), label=args.expr)  # fmt: skip
     return report(args, result)

@@ -1,0 +1,325 @@
+"""Bottom-up enumeration of typed expressions with observational equivalence, and decision-list
+unification of guards (the EUSolver idea, specialised to "keep the value unless ...").
+
+An `Examples` table holds the inputs of one learning problem (a state, an action, a mission, and
+for per-object problems the object; for reward/done problems the next state too). `Bank`
+enumerates expressions bottom-up by size over a grammar of leaves (fields, the action, constants,
+parameterless prior helpers) and operators (==, !=, <, +, -, not, and prior helpers with
+parameters), keeping one expression per distinct vector of values on the examples. `solve_field`
+then builds `if p1 then t1 else if p2 then t2 ... else default` where each guard is a conjunction
+of enumerated predicates (bitsets over examples) and each term covers the examples its guard
+selects.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsl import core as C
+from dsl.compile import ExprCompiler
+from dsl.values import Mission, Record, State
+
+OBJ_VAR = "o"
+
+
+@dataclass(frozen=True)
+class Example:
+    pre: State
+    action: str
+    mission: Mission
+    post: State | None = None
+    obj: Record | None = None
+
+
+@dataclass
+class Cand:
+    expr: C.Expr
+    size: int
+    values: tuple[Any, ...]
+
+
+@dataclass
+class Examples:
+    """The inputs of one problem, and an evaluator for expressions on all of them."""
+
+    program: C.Program
+    rows: list[Example]
+    per_object: bool
+    compiler: ExprCompiler
+    caches: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.caches = [{} for _ in self.rows]
+
+    def values(self, e: C.Expr) -> tuple[Any, ...]:
+        names = (OBJ_VAR,) if self.per_object else ()
+        fn = self.compiler.compile(e, names)
+        if self.per_object:
+            return tuple(
+                fn(r.pre, r.post, r.action, r.mission.words, c, r.obj)
+                for r, c in zip(self.rows, self.caches, strict=True)
+            )
+        return tuple(
+            fn(r.pre, r.post, r.action, r.mission.words, c)
+            for r, c in zip(self.rows, self.caches, strict=True)
+        )
+
+
+def bits(values: Iterable[Any]) -> int:
+    """A bitset of the examples where a boolean vector is true."""
+    out = 0
+    for i, v in enumerate(values):
+        if v:
+            out |= 1 << i
+    return out
+
+
+# ----------------------------------------------------------------------------- the grammar
+
+
+def leaves(
+    program: C.Program, per_object: bool, with_post: bool, mission_words: set[str]
+) -> list[tuple[C.Expr, int]]:
+    """(expression, size) of every leaf: fields, the action, constants, helpers without params."""
+    schema = program.schema
+    pre = C.StateRef("pre")
+    out: list[tuple[C.Expr, int]] = []
+    for i, f in enumerate(schema.agent):
+        out.append((C.GetField(C.AgentOf(pre), f.name, i, f.type), 1))
+        if with_post:
+            out.append((C.GetField(C.AgentOf(C.StateRef("post")), f.name, i, f.type), 1))
+    if per_object:
+        out.append((C.Var(OBJ_VAR, C.OBJ), 1))
+        for i, f in enumerate(schema.object):
+            out.append((C.GetField(C.Var(OBJ_VAR, C.OBJ), f.name, i, f.type), 1))
+    if schema.action is not None:
+        out.append((C.ActionRef(schema.action), 1))
+        out += [(C.Lit(m, schema.action), 1) for m in schema.action.members]
+    for enum in schema.enums:
+        if enum is schema.action:
+            continue
+        # Mission grounding: members the mission names come first (cheaper).
+        out += [(C.Lit(m, enum), 1 if m in mission_words else 2) for m in enum.members]
+    out += [(C.Lit(v, C.INT), 1) for v in (0, 1, -1)]
+    out += [(C.Lit(True, C.BOOL), 1), (C.Lit(False, C.BOOL), 1)]
+    for fn in program.functions:
+        if fn.params or (fn.uses_next and not with_post):
+            continue
+        out.append((C.CallE(fn.name, (), fn.ret), 1))
+    for fn in program.functions:  # helpers over a whole state: applied to the states we have
+        if len(fn.params) == 1 and isinstance(fn.params[0][1], C.StateT):
+            out.append((C.CallE(fn.name, (pre,), fn.ret), 1))
+            if with_post:
+                out.append((C.CallE(fn.name, (C.StateRef("post"),), fn.ret), 1))
+    return out
+
+
+def _key(t: C.Type) -> str:
+    return str(t)
+
+
+class Bank:
+    """Expressions by type and size, one per distinct value vector (observational equivalence)."""
+
+    def __init__(
+        self, ex: Examples, mission_words: set[str], with_post: bool, max_size: int
+    ) -> None:
+        self.ex = ex
+        self.by_type: dict[str, list[Cand]] = {}
+        self.seen: dict[str, set[tuple[Any, ...]]] = {}
+        self.tried = 0
+        self.max_size = max_size
+        self.helpers = [
+            f for f in ex.program.functions
+            if 0 < len(f.params) <= 2
+            and not any(isinstance(t, C.StateT | C.ObjsT) for _, t in f.params)
+            and (with_post or not f.uses_next)
+        ]  # fmt: skip
+        for e, size in leaves(ex.program, ex.per_object, with_post, mission_words):
+            self.add(e, size)
+        for size in range(2, max_size + 1):
+            self.grow(size)
+
+    def add(self, e: C.Expr, size: int) -> None:
+        self.tried += 1
+        try:
+            values = self.ex.values(e)
+        except Exception:  # a helper that fails on some input (e.g. a hole) is not a candidate
+            return
+        k = _key(e.type)
+        seen = self.seen.setdefault(k, set())
+        if values in seen:
+            return
+        seen.add(values)
+        self.by_type.setdefault(k, []).append(Cand(e, size, values))
+
+    def of(self, t: C.Type, size: int | None = None) -> list[Cand]:
+        cands = self.by_type.get(_key(t), [])
+        return cands if size is None else [c for c in cands if c.size == size]
+
+    def grow(self, size: int) -> None:
+        """All expressions of exactly `size` built from smaller ones."""
+        new: list[tuple[C.Expr, int]] = []
+        for k1 in range(1, size - 1):
+            k2 = size - 1 - k1
+            for t in list(self.by_type):
+                left = [c for c in self.by_type[t] if c.size == k1]
+                right = [c for c in self.by_type[t] if c.size == k2]
+                for a, b in itertools.product(left, right):
+                    if k1 == k2 and id(a) >= id(b):
+                        continue
+                    new += _binary(a, b)
+        for c in self.of(C.BOOL, size - 1):
+            if not (isinstance(c.expr, C.Prim) and c.expr.op == "not"):
+                new.append((C.Prim("not", (c.expr,), C.BOOL), size))
+        new += self.calls(size)
+        for e, s in new:
+            self.add(e, s if isinstance(s, int) and s > 1 else size)
+
+    def calls(self, size: int) -> list[tuple[C.Expr, int]]:
+        out: list[tuple[C.Expr, int]] = []
+        for fn in self.helpers:
+            n = len(fn.params)
+            for sizes in _compositions(size - 1, n):
+                pools = [self.of(t, k) for (_, t), k in zip(fn.params, sizes, strict=True)]
+                for args in itertools.product(*pools):
+                    out.append((C.CallE(fn.name, tuple(a.expr for a in args), fn.ret), size))
+        return out
+
+
+def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
+    if parts == 1:
+        return [(total,)] if total >= 1 else []
+    return [(k, *rest) for k in range(1, total) for rest in _compositions(total - k, parts - 1)]
+
+
+def _binary(a: Cand, b: Cand) -> list[tuple[C.Expr, int]]:
+    t = a.expr.type
+    out: list[tuple[C.Expr, int]] = []
+    both_literal = isinstance(a.expr, C.Lit) and isinstance(b.expr, C.Lit)
+    if isinstance(t, C.EnumT | C.BoolT | C.IntT) and not both_literal:
+        out.append((C.Prim("==", (a.expr, b.expr), C.BOOL), 0))
+    if isinstance(t, C.IntT):
+        out.append((C.Prim("<", (a.expr, b.expr), C.BOOL), 0))
+        out.append((C.Prim("<", (b.expr, a.expr), C.BOOL), 0))
+        out.append((C.Prim("+", (a.expr, b.expr), C.INT), 0))
+        out.append((C.Prim("-", (a.expr, b.expr), C.INT), 0))
+        out.append((C.Prim("-", (b.expr, a.expr), C.INT), 0))
+    return out
+
+
+# ----------------------------------------------------------------------------- unification
+
+
+@dataclass
+class Rule:
+    guard: list[Cand]
+    term: Cand
+
+
+@dataclass
+class Solution:
+    default: Cand
+    rules: list[Rule]
+
+    def guards(self) -> set[C.Expr]:
+        return {g.expr for r in self.rules for g in r.guard}
+
+    def expr(self) -> C.Expr:
+        out = self.default.expr
+        for rule in reversed(self.rules):
+            guard = rule.guard[0].expr
+            for g in rule.guard[1:]:
+                guard = C.Prim("and", (guard, g.expr), C.BOOL)
+            out = C.Ite(guard, rule.term.expr, out, out.type)
+        return out
+
+
+def solve_field(
+    target: Sequence[Any], terms: list[Cand], preds: list[Cand], *, max_rules: int = 8, max_conj: int = 3,
+    prefer: Callable[[Cand], bool] | None = None, reuse: set[C.Expr] | None = None,
+) -> Solution | None:  # fmt: skip
+    """A decision list over `preds` choosing among `terms` that reproduces `target` exactly."""
+    n = len(target)
+    everything = (1 << n) - 1
+    target_t = tuple(target)
+    cover = [(t, bits(a == b for a, b in zip(t.values, target_t, strict=True))) for t in terms]
+    cover = [(t, c) for t, c in cover if c]
+    if not cover:
+        return None
+    pred_bits = [(p, bits(p.values)) for p in preds]
+    pred_bits = [(p, b) for p, b in pred_bits if b not in (0, everything)]
+
+    def rank(item: tuple[Cand, int]) -> tuple[int, int, int]:
+        t, c = item
+        return (-c.bit_count(), 0 if prefer and prefer(t) else 1, t.size)
+
+    default, default_cov = min(cover, key=rank)
+    rules: list[Rule] = []
+    alive = everything
+    while alive & ~default_cov:
+        if len(rules) >= max_rules:
+            return None
+        bad = alive & ~default_cov
+        best = _best_rule(cover, pred_bits, alive, bad, max_conj, reuse or set())
+        if best is None:
+            return None
+        guard, term, gbits = best
+        rules.append(Rule(guard, term))
+        alive &= ~gbits
+    return Solution(default, rules)
+
+
+def _best_rule(
+    cover: list[tuple[Cand, int]],
+    preds: list[tuple[Cand, int]],
+    alive: int,
+    bad: int,
+    max_conj: int,
+    reuse: set[C.Expr],
+) -> tuple[list[Cand], Cand, int] | None:
+    best: tuple[tuple[int, int, int], list[Cand], Cand, int] | None = None
+    for term, cov in sorted(cover, key=lambda tc: tc[0].size):
+        if not cov & bad:
+            continue
+        found = _guard(preds, alive, bad, cov, max_conj, reuse)
+        if found is None:
+            continue
+        guard, gbits = found
+        reused = sum(1 for g in guard if g.expr in reuse)
+        score = ((gbits & bad).bit_count(), reused, -(term.size + sum(g.size for g in guard)))
+        if best is None or score > best[0]:
+            best = (score, guard, term, gbits)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def _guard(
+    preds: list[tuple[Cand, int]], alive: int, bad: int, cov: int, max_conj: int, reuse: set[C.Expr]
+) -> tuple[list[Cand], int] | None:
+    """A conjunction selecting examples the term covers (none it gets wrong), as many bad ones as possible."""
+    chosen: list[Cand] = []
+    current = alive
+    for _ in range(max_conj):
+        wrong = (current & ~cov).bit_count()
+        if not wrong:
+            break
+        best: tuple[tuple[int, int, bool, int, int], Cand, int] | None = None
+        for rank, (p, b) in enumerate(preds):
+            nxt = current & b
+            gain = (nxt & bad & cov).bit_count()
+            wrong_after = (nxt & ~cov).bit_count()
+            if not gain or wrong_after >= wrong:
+                continue
+            key = (gain, -wrong_after, p.expr in reuse, -p.size, -rank)
+            if best is None or key > best[0]:
+                best = (key, p, nxt)
+        if best is None:
+            return None
+        chosen.append(best[1])
+        current = best[2]
+    if current & ~cov or not chosen:
+        return None
+    return chosen, current
