@@ -209,3 +209,34 @@ def write_dataset(schema: C.Schema, transitions: Iterable[Transition], path: str
 
 def as_mapping(record: Record, fields: tuple[C.Field, ...]) -> Mapping[str, C.Scalar]:
     return dict(zip((f.name for f in fields), record, strict=True))
+
+
+# ----------------------------------------------------------------------------- differences
+
+
+def state_differences(
+    schema: C.Schema, model: State, real: State, other: str = "environment"
+) -> Iterator[str]:
+    """Readable field-by-field differences between a predicted and an observed state."""
+    for f, a, b in zip(schema.agent, model.agent, real.agent, strict=True):
+        if a != b:
+            yield f"agent.{f.name}: model {show_value(a)}, {other} {show_value(b)}"
+    for i, (mo, ro) in enumerate(zip(model.objects, real.objects, strict=True)):
+        for f, a, b in zip(schema.object, mo, ro, strict=True):
+            if a != b:
+                label = _label(schema, ro)
+                yield f"objects[{i}].{f.name} ({label}): model {show_value(a)}, {other} {show_value(b)}"
+
+
+def _label(schema: C.Schema, obj: tuple[C.Scalar, ...]) -> str:
+    names = [f.name for f in schema.object]
+    parts = [str(obj[names.index(n)]) for n in ("color", "kind") if n in names]
+    if "x" in names and "y" in names:
+        parts.append(f"at ({obj[names.index('x')]}, {obj[names.index('y')]})")
+    return " ".join(parts)
+
+
+def show_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)

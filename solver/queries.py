@@ -21,7 +21,7 @@ from dsl import core as C
 from dsl.compile import compile_program
 from dsl.holes import hole_text
 from dsl.interp import require_model
-from dsl.values import Mission, State, Transition, state_to_json
+from dsl.values import Mission, State, Transition, state_differences, state_to_json
 from solver.bfs import bfs_plan
 from solver.encode import (
     Ctx,
@@ -164,12 +164,10 @@ def _consistency_fast(
     program: C.Program, data: Sequence[tuple[int, Transition]], start: float
 ) -> Result:
     """Hole-free programs: evaluate the compiled model on every transition."""
-    from worldcoder.validate import state_differences  # lazy: only the rendering is shared
-
     model = compile_program(program)
     for line, t in data:
         out = model.step(t.state, t.action, t.mission)
-        diffs = list(state_differences(program.schema, out.next_state, t.next_state))
+        diffs = list(state_differences(program.schema, out.next_state, t.next_state, "data"))
         if float(out.reward) != t.reward:
             diffs.append(f"reward: model {out.reward}, data {t.reward:g}")
         if out.done != t.done:
@@ -195,8 +193,6 @@ def _core_details(
     core: list[z3.BoolRef], lits: dict[str, tuple[int, Transition]],
 ) -> list[str]:  # fmt: skip
     """For each line of the core: what a filling that explains the others predicts there."""
-    from worldcoder.validate import state_differences
-
     out: list[str] = []
     for lit in core:
         others = [c for c in core if not c.eq(lit)]
@@ -209,8 +205,8 @@ def _core_details(
         reward, done = enc.outcome(pre, t.action, nxt)
         model = s.model()
         got = concrete_state(th, program, model, nxt)
-        for d in state_differences(program.schema, got, t.next_state):
-            out.append(f"line {line}: {d.replace('environment', 'data')}")
+        for d in state_differences(program.schema, got, t.next_state, "data"):
+            out.append(f"line {line}: {d}")
         r = th.value(model, reward, C.INT)
         if float(r) != t.reward:
             out.append(f"line {line}: reward: model {r}, data {t.reward:g}")
@@ -439,7 +435,11 @@ def distinguish(
         s.add(as_bool(th, differ))
         if assume is not None:
             enc = Encoder(a, th, mission)
-            s.add(as_bool(th, enc.scalar(enc.expr(a.function(assume).body, Ctx(state, None, act), {}))))
+            s.add(
+                as_bool(
+                    th, enc.scalar(enc.expr(a.function(assume).body, Ctx(state, None, act), {}))
+                )
+            )
         answer = check(s, limits)
         if answer == z3.unknown:
             return unknown(s, started)

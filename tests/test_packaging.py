@@ -68,3 +68,22 @@ def test_static_checks_are_clean(tool: str) -> None:
     ]  # fmt: skip
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+ALLOWED = {"dsl": set(), "solver": {"dsl"}, "synth": {"dsl", "solver"}, "worldcoder": {"dsl", "solver", "synth"}}
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_dependencies_point_one_way(package: str) -> None:
+    """DESIGN.md: dsl <- solver <- synth <- worldcoder; dsl imports none of the others."""
+    import ast
+
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top in ALLOWED and top != package:
+                    assert top in ALLOWED[package], f"{path.relative_to(ROOT)} imports {name}"

@@ -7,14 +7,14 @@ first disagreement is kept and rendered field by field, so a model author sees w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from dsl import core as C
 from dsl.compile import compile_program
 from dsl.interp import require_model, run_step
-from dsl.values import Mission, Outcome, State, state_from_json
+from dsl.values import Mission, Outcome, State, show_value, state_differences, state_from_json
 from worldcoder.envs import collect
 
 Predict = Callable[[State, str, Mission], Outcome]
@@ -93,32 +93,8 @@ def compare(schema: C.Schema, predict: Predict, rec: dict[str, Any]) -> tuple[st
     if float(got.reward) != float(rec["reward"]):
         diffs.append(f"reward: model {got.reward}, environment {rec['reward']}")
     if got.done != rec["done"]:
-        diffs.append(f"done: model {_show(got.done)}, environment {_show(rec['done'])}")
+        diffs.append(f"done: model {show_value(got.done)}, environment {show_value(rec['done'])}")
     return tuple(diffs)
-
-
-def state_differences(schema: C.Schema, model: State, real: State) -> Iterator[str]:
-    for f, a, b in zip(schema.agent, model.agent, real.agent, strict=True):
-        if a != b:
-            yield f"agent.{f.name}: model {_show(a)}, environment {_show(b)}"
-    for i, (mo, ro) in enumerate(zip(model.objects, real.objects, strict=True)):
-        for f, a, b in zip(schema.object, mo, ro, strict=True):
-            if a != b:
-                yield f"objects[{i}].{f.name} ({_label(schema, ro)}): model {_show(a)}, environment {_show(b)}"
-
-
-def _label(schema: C.Schema, obj: tuple[C.Scalar, ...]) -> str:
-    names = [f.name for f in schema.object]
-    parts = [str(obj[names.index(n)]) for n in ("color", "kind") if n in names]
-    if "x" in names and "y" in names:
-        parts.append(f"at ({obj[names.index('x')]}, {obj[names.index('y')]})")
-    return " ".join(parts)
-
-
-def _show(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
 
 
 def play_and_validate(
