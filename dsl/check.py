@@ -103,7 +103,7 @@ class Checker:
     def __init__(self, items: Sequence[S.Item]) -> None:
         self.items = items
         self.errors: list[Diagnostic] = []
-        self.seen: dict[str, S.Pos] = {}
+        self.seen: dict[str, tuple[S.Pos, str]] = {}  # enum and function names: where, what
         self.enums: dict[str, C.EnumT] = {}
         self.action: C.EnumT | None = None
         self.records: dict[str, tuple[C.Field, ...]] = {}
@@ -135,16 +135,30 @@ class Checker:
         )  # fmt: skip
 
     def attempt(self, check: Callable[..., object], *args: Any) -> None:
-        """Run one declaration's check, turning a `Fail` into a collected diagnostic."""
+        """Run one declaration's check, turning a `Fail` into a collected diagnostic.
+
+        The parser bounds nesting so that checking fits in Python's default recursion limit;
+        should a caller's own stack be deep enough to exhaust it anyway, the declaration gets a
+        located error rather than a traceback.
+        """
         try:
             check(*args)
         except Fail as fail:
             self.errors.append(fail.diagnostic)
+        except RecursionError:
+            pos = next((a for a in args if isinstance(a, S.Pos)), None)
+            pos = pos or next(a.pos for a in args if isinstance(getattr(a, "pos", None), S.Pos))
+            self.errors.append(
+                Diagnostic(pos, "too deeply nested to check (Python's recursion limit was reached)")
+            )
 
     def claim(self, name: str, pos: S.Pos, what: str) -> None:
         if name in self.seen:
-            raise Fail(pos, f"{what} {name!r} is already defined at {self.seen[name]}")
-        self.seen[name] = pos
+            first, kind = self.seen[name]
+            if kind == what:
+                raise Fail(pos, f"{what} {name!r} is already defined at {first}")
+            raise Fail(pos, f"{name!r} is already defined at {first} (as {_ARTICLED[kind]})")
+        self.seen[name] = (pos, what)
 
     # -- types, enums, records
 
@@ -294,7 +308,9 @@ class Checker:
         decls = [i for i in self.items if isinstance(i, S.TransitionDecl)]
         for extra in decls[1:]:
             self.errors.append(
-                Diagnostic(extra.pos, f"a second transition; the first is at {decls[0].pos}")
+                Diagnostic(
+                    extra.pos, f"only one `transition` is allowed; the first is at {decls[0].pos}"
+                )
             )
         if not decls:
             return (), var, (), False
@@ -302,7 +318,11 @@ class Checker:
         fors = [i for i in decls[0].items if isinstance(i, S.ForBlock)]
         for extra_for in fors[1:]:
             self.errors.append(
-                Diagnostic(extra_for.pos, f"a second for-rule; the first is at {fors[0].pos}")
+                Diagnostic(
+                    extra_for.pos,
+                    "only one for-rule is allowed in a transition (put all object updates in it); "
+                    f"the first is at {fors[0].pos}",
+                )
             )
         for item in decls[0].items:
             if isinstance(item, S.Update):
@@ -319,7 +339,9 @@ class Checker:
         if block.coll != "objects":
             raise Fail(block.pos, f"a for-rule runs over `objects`, found `{block.coll}`")
         if "object" not in self.records:
-            raise Fail(block.pos, "a for-rule needs a `record object { ... }` declaration")
+            raise Fail(
+                block.pos, "no `record object { ... }` is declared (a for-rule updates objects)"
+            )
 
     def _update(
         self, elab: Elaborator, u: S.Update, target: str, out: dict[int, C.Expr], scope: Scope
@@ -332,7 +354,7 @@ class Checker:
             )
         fields = self.records.get(record)
         if fields is None:
-            raise Fail(u.pos, f"no `record {record}` is declared")
+            raise Fail(u.pos, f"no `record {record} {{ ... }}` is declared")
         index = next((i for i, f in enumerate(fields) if f.name == u.field), None)
         if index is None:
             names = [f.name for f in fields]
@@ -362,6 +384,11 @@ class Checker:
             raise Fail(o.pos, f"`{o.name}` is already defined at {where[o.name]}")
         where[o.name] = o.pos
         found[o.name] = elab.check(o.value, expected[o.name], Scope(allow_next=True))
+
+
+_ARTICLED: Mapping[str, str] = MappingProxyType(
+    {"enum": "an enum", "the action enum": "the action enum", "function": "a function"}
+)  # enums are declared before functions, so a clash names the enum as the first
 
 
 def _find_cycle(start: str, calls: dict[str, set[str]]) -> list[str]:
@@ -417,11 +444,24 @@ class Elaborator:
                 return self.match(e, scope, expected)
             case S.The():
                 return self.the(e, scope, expected)
+            case S.Binary():  # straight to `binary`, not through `infer`: one frame less per level
+                out = self.binary(e, scope)
+                self.expect(out.type, expected, e)
+                return out
             case _:
                 pass
         out = self.infer(e, scope)
         self.expect(out.type, expected, e)
         return out
+
+    def check_all(
+        self, es: Sequence[S.Expr], types: Sequence[C.Type], scope: Scope
+    ) -> tuple[C.Expr, ...]:
+        """`check` each expression against its type."""
+        out: list[C.Expr] = []
+        for e, t in zip(es, types, strict=True):
+            out.append(self.check(e, t, scope))
+        return tuple(out)
 
     def expect(self, found: C.Type, expected: C.Type, e: S.Expr) -> None:
         if found != expected:
@@ -454,7 +494,7 @@ class Elaborator:
                 return self.binary(e, scope)
             case S.If(cond, then, orelse):
                 c = self.check(cond, C.BOOL, scope)
-                t, f = self.branches(then, orelse, scope)
+                t, f = self.branches(then, scope, orelse, scope)
                 return C.Ite(c, t, f, t.type)
             case S.Let(name, value, body, pos):
                 v = self.infer(value, scope)
@@ -470,10 +510,6 @@ class Elaborator:
                 return self.hole(e, None, scope)
             case _:
                 assert_never(e)
-
-    def branches(self, a: S.Expr, b: S.Expr, scope: Scope) -> tuple[C.Expr, C.Expr]:
-        """Two expressions that must share a type (if branches, both sides of `==`)."""
-        return self.branches2(a, scope, b, scope)
 
     # -- names
 
@@ -578,7 +614,7 @@ class Elaborator:
             args = (self.check(e.left, C.BOOL, scope), self.check(e.right, C.BOOL, scope))
             return C.Prim(op, args, C.BOOL)
         if op in ("==", "!="):
-            left, right = self.branches(e.left, e.right, scope)
+            left, right = self.branches(e.left, scope, e.right, scope)
             if not isinstance(left.type, C.BoolT | C.IntT | C.EnumT | C.WordT):
                 raise Fail(
                     e.pos,
@@ -615,7 +651,7 @@ class Elaborator:
         inner = self.bind(scope, e.var, C.OBJ, e.pos)
         cond = self.check(e.cond, C.BOOL, inner)
         if expected is None:
-            value, default = self.branches2(e.value, inner, e.default, scope)
+            value, default = self.branches(e.value, inner, e.default, scope)
         else:
             value, default = (
                 self.check(e.value, expected, inner),
@@ -623,10 +659,11 @@ class Elaborator:
             )
         return C.TheE(e.var, coll, cond, value, default, value.type)
 
-    def branches2(
+    def branches(
         self, a: S.Expr, a_scope: Scope, b: S.Expr, b_scope: Scope
     ) -> tuple[C.Expr, C.Expr]:
-        """Two expressions that must share a type, each in its own scope."""
+        """Two expressions that must share a type (both branches of `if`, both sides of `==`,
+        value and default of `the`), each in its own scope."""
         if _untyped(a):
             second = self.infer(b, b_scope)
             return self.check(a, second.type, a_scope), second
@@ -640,6 +677,7 @@ class Elaborator:
             raise Fail(e.subject.pos, f"`match` needs an enum value, found {type_text(enum)}")
         arms: dict[str, C.Expr] = {}
         wildcard: C.Expr | None = None
+        wildcard_pos = e.pos
         for case in e.cases:
             if wildcard is not None:
                 raise Fail(case.pos, "this arm can never be reached: it comes after `_`")
@@ -648,7 +686,7 @@ class Elaborator:
             )
             expected = expected or body.type
             if case.member is None:
-                wildcard = body
+                wildcard, wildcard_pos = body, case.pos
                 continue
             if case.member not in enum.members:
                 raise Fail(
@@ -666,7 +704,8 @@ class Elaborator:
             )
         if not missing and wildcard is not None:
             raise Fail(
-                e.pos, f"the `_` arm can never be reached: every member of {enum.name} is matched"
+                wildcard_pos,
+                f"the `_` arm can never be reached: every member of {enum.name} is matched",
             )
         assert expected is not None
         full = tuple(arms.get(m, wildcard) for m in enum.members)
@@ -682,7 +721,7 @@ class Elaborator:
             names = [*self.c.signatures, *BUILTINS]
             raise Fail(e.pos, f"unknown function {e.fn!r}{suggest(e.fn, names)}")
         self.arity(e, len(sig.params))
-        args = tuple(self.check(a, t, scope) for a, (_, t) in zip(e.args, sig.params, strict=True))
+        args = self.check_all(e.args, [t for _, t in sig.params], scope)
         current = self.c.state.current_fn
         if current is not None:
             self.c.state.calls.setdefault(current, set()).add(e.fn)
@@ -699,7 +738,7 @@ class Elaborator:
         fn = e.fn
         if fn in ("min", "max", "abs"):
             self.arity(e, 1 if fn == "abs" else 2)
-            args = tuple(self.check(a, C.INT, scope) for a in e.args)
+            args = self.check_all(e.args, [C.INT] * len(e.args), scope)
             return C.Prim(fn, args, C.INT)  # type: ignore[arg-type]
         if fn == "word":
             self.arity(e, 1)
@@ -738,7 +777,7 @@ class Elaborator:
         if e.choices is not None:
             if t is None:
                 t = self.infer(e.choices[0], scope).type
-            choices = tuple(self.check(ch, t, scope) for ch in e.choices)
+            choices = self.check_all(e.choices, [t] * len(e.choices), scope)
         if t is None:
             raise Fail(
                 e.pos, "cannot infer the type of this hole; write it as `??: int` (or another type)"

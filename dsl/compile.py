@@ -117,15 +117,15 @@ class _Variant:
 
     def __init__(self, program: C.Program, action: str | None) -> None:
         spec = specialize_program(program, action)
-        assert spec.reward is not None and spec.done is not None
         self.fns: dict[str, CompiledFn] = {}
         for fn in spec.functions:
             self._compile_fn(fn)
         self.agent, self.agent_size = self._updates(spec.agent_updates, None)
         self.objects, self.object_size = self._updates(spec.object_updates, program.object_var)
         slots = Slots()
-        self.reward = self.expr(spec.reward, slots)
-        self.done = self.expr(spec.done, slots)
+        false: C.Expr = C.Lit(False, C.BOOL)
+        self.reward = self.expr(spec.reward or C.Lit(0, C.INT), slots)
+        self.done = self.expr(spec.done or false, slots)
         self.outcome_size = slots.size
 
     def _updates(
@@ -242,6 +242,34 @@ class _Variant:
             return fn.code(frame)
 
         return called
+
+
+class ExprCompiler:
+    """Compiles free-standing checked expressions against a program's helpers (no model needed).
+
+    `compile(expr, names)` returns a function of (pre, post, action, mission words, cache,
+    *values of `names`); callers that evaluate many expressions on the same inputs pass the same
+    `cache` dict, so parameterless helpers run once per input.
+    """
+
+    def __init__(self, program: C.Program) -> None:
+        self._variant = _Variant(program, None)
+
+    def compile(self, e: C.Expr, names: tuple[str, ...] = ()) -> Callable[..., Any]:
+        slots = Slots()
+        scope: Slots = slots
+        for name in names:
+            scope, _ = scope.bind(name)
+        code = self._variant.expr(e, scope)
+        size = slots.size
+
+        def run(pre: State, post: State | None, action: str, words: tuple[str, ...],
+                cache: dict[str, Any], *values: Any) -> Any:  # fmt: skip
+            frame: Frame = [pre, post, action, words, cache, *values]
+            frame.extend([None] * (size - len(frame)))
+            return code(frame)
+
+        return run
 
 
 def compile_program(program: C.Program) -> CompiledModel:

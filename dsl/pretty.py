@@ -1,6 +1,7 @@
 """Canonical printer: syntax tree -> DSL text, with `parse_module(pretty(m)) == m`.
 
-Parentheses are printed exactly where precedence needs them. Long `if` chains, `let`s and
+Parentheses are printed exactly where precedence needs them, and around an expression ending in a
+bare `??` that a `{` or `:` follows (which would otherwise read as `??{...}` or `??: type`). Long `if` chains, `let`s and
 `match`es are broken over indented lines; everything else stays on one line.
 """
 
@@ -135,21 +136,28 @@ def _flat_bare(e: S.Expr) -> str:
         case S.Let(name, value, body):
             return f"let {name} = {_flat(value, _LOOSE)} in {_flat(body, _LOOSE)}"
         case S.Quant(kind, var, coll, body):
-            return f"{kind}({var} in {_flat(coll, _LOOSE)}: {_flat(body, _LOOSE)})"
+            return f"{kind}({var} in {_closed(coll)}: {_flat(body, _LOOSE)})"
         case S.The(var, coll, cond, value, default):
             return (
-                f"the({var} in {_flat(coll, _LOOSE)} where {_flat(cond, _LOOSE)}: "
+                f"the({var} in {_flat(coll, _LOOSE)} where {_closed(cond)}: "
                 f"{_flat(value, _LOOSE)} else {_flat(default, _LOOSE)})"
             )
         case S.Match(subject, cases):
             arms = ", ".join(f"{_pattern(c)} => {_flat(c.body, _LOOSE)}" for c in cases)
-            return f"match {_flat(subject, _LOOSE)} {{ {arms} }}"
+            return f"match {_closed(subject)} {{ {arms} }}"
         case S.Hole(type_, choices):
             if choices is not None:
                 return "??{" + ", ".join(_flat(c, _LOOSE) for c in choices) + "}"
             return "??" if type_ is None else f"??: {pretty_type(type_)}"
         case _:
             assert_never(e)
+
+
+def _closed(e: S.Expr) -> str:
+    """`e` where `{` or `:` follows it: a trailing bare `??` would read them as `??{...}` or
+    `??: type`, so such an expression is parenthesised."""
+    text = _flat(e, _LOOSE)
+    return f"({text})" if text.endswith("??") else text
 
 
 def _pattern(c: S.Case) -> str:
@@ -175,6 +183,6 @@ def _block(e: S.Expr, need: int, indent: str) -> str:
             arms = "".join(
                 f"{inner}{_pattern(c)} => {_block(c.body, _LOOSE, indent + '    ')}," for c in cases
             )
-            return f"match {_flat(subject, _LOOSE)} {{{arms}{nl}}}"
+            return f"match {_closed(subject)} {{{arms}{nl}}}"
         case _:
             return flat

@@ -253,9 +253,9 @@ def solve_field(
     pred_bits = [(p, bits(p.values)) for p in preds]
     pred_bits = [(p, b) for p, b in pred_bits if b not in (0, everything)]
 
-    def rank(item: tuple[Cand, int]) -> tuple[int, int, int]:
+    def rank(item: tuple[Cand, int]) -> tuple[int, int, int, bool]:
         t, c = item
-        return (-c.bit_count(), 0 if prefer and prefer(t) else 1, t.size)
+        return (-c.bit_count(), 0 if prefer and prefer(t) else 1, t.size, not isinstance(t.expr, C.Lit))
 
     default, default_cov = min(cover, key=rank)
     rules: list[Rule] = []
@@ -282,7 +282,7 @@ def _best_rule(
     reuse: set[C.Expr],
 ) -> tuple[list[Cand], Cand, int] | None:
     best: tuple[tuple[int, int, int], list[Cand], Cand, int] | None = None
-    for term, cov in sorted(cover, key=lambda tc: tc[0].size):
+    for term, cov in sorted(cover, key=lambda tc: (tc[0].size, not isinstance(tc[0].expr, C.Lit))):
         if not cov & bad:
             continue
         found = _guard(preds, alive, bad, cov, max_conj, reuse)

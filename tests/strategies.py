@@ -1,9 +1,10 @@
 """Hypothesis strategies for surface syntax trees (`dsl.syntax`), any shape, not necessarily typed.
 
 `modules()` draws whole files with every declaration kind, `exprs()` draws expressions with every
-node kind. Names match [a-z_][a-z0-9_]* and are never keywords; integer literals are >= 0
-(`-1` parses as `Neg(IntLit(1))`); word literals match [a-z]+. Recursion is bounded with
-`st.recursive`, so a drawn tree stays small enough for the parser's depth limit.
+node kind. Names match [a-z_][a-z0-9_]* and are never keywords nor a bare `_` (the wildcard);
+integer literals are 0..INT_LIMIT (`-1` parses as `Neg(IntLit(1))`); word literals match [a-z]+.
+Recursion is bounded with `st.recursive`, so a drawn tree stays small enough for the parser's
+depth limits.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from dsl import syntax as S
-from dsl.parse import KEYWORDS
-from dsl.pretty import expr_text
+from dsl.parse import INT_LIMIT, KEYWORDS
 
 BIN_OPS: tuple[S.BinOp, ...] = (
     "or", "and", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "//", "%",
@@ -29,10 +29,10 @@ COMMON_NAMES = (
 
 
 def _not_keyword(s: str) -> bool:
-    return s not in KEYWORDS
+    return s not in KEYWORDS and s != "_"
 
 
-# A bare `_` is a NAME, but in a match arm it is the wildcard, so case members never use it.
+# A bare `_` matches NAME, but it is the wildcard of `match`, so no name is ever `_`.
 names: st.SearchStrategy[str] = st.one_of(
     st.sampled_from(COMMON_NAMES),
     st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(_not_keyword),
@@ -61,7 +61,7 @@ def type_names(draw: st.DrawFn) -> S.TypeName:
 
 def _leaves() -> st.SearchStrategy[S.Expr]:
     return st.one_of(
-        st.builds(S.IntLit, st.one_of(st.integers(0, 40), st.integers(0, 10**30))),
+        st.builds(S.IntLit, st.one_of(st.integers(0, 40), st.integers(0, INT_LIMIT))),
         st.builds(S.BoolLit, st.booleans()),
         st.builds(S.WordLit, words),
         st.builds(S.Name, names),
@@ -146,24 +146,3 @@ def walk(node: object) -> list[object]:
         out.append(n)
         stack.extend(children(n))
     return out
-
-
-def _ends_in_plain_hole(e: S.Expr) -> bool:
-    return expr_text(e).endswith("??")
-
-
-def has_trailing_hole_conflict(node: object) -> bool:
-    """True if a plain `??` ends a match subject, a quantifier's collection or a `the` condition.
-
-    There the printed text continues with `{` or `:`, which the parser reads as the start of
-    `??{...}` or `??: type` (the grammar's two shift/reduce conflicts), so such trees do not
-    survive `parse_module(pretty(m))`. See `test_roundtrip.test_trailing_hole_roundtrip`.
-    """
-    for n in walk(node):
-        if isinstance(n, S.Match) and _ends_in_plain_hole(n.subject):
-            return True
-        if isinstance(n, S.Quant) and _ends_in_plain_hole(n.coll):
-            return True
-        if isinstance(n, S.The) and (_ends_in_plain_hole(n.coll) or _ends_in_plain_hole(n.cond)):
-            return True
-    return False

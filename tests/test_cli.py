@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dsl.parse import MAX_DEPTH
 from worldcoder.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def test_check_accepts_a_good_file(tmp_path: Path) -> None:
         (b"def f() -> int = " + b"(" * 5000 + b"1" + b")" * 5000, ""),
         (
             b"def f() -> bool = " + b"not " * 3000 + b"true",
-            "error: expression nested more than 200 levels deep",
+            f"error: expression nested more than {MAX_DEPTH} levels deep",
         ),
         (b"record agent {", ":1:15: error: unexpected end of file; expected '}', a name"),
     ],

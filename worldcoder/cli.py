@@ -20,6 +20,7 @@ from dsl.parse import parse_file
 from dsl.pretty import pretty
 from dsl.values import DataError
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
+from worldcoder.learn_cli import add_learn_parser
 from worldcoder.solve_cli import add_solve_parser
 from worldcoder.synth_cli import add_synth_parser
 from worldcoder.validate import play_and_validate
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_solve_parser(sub, _positive, _natural)
     add_synth_parser(sub, _positive, _natural)
+    add_learn_parser(sub, _positive, _natural)
     return parser
 
 
