@@ -9,6 +9,7 @@ reason when a limit is hit.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from typing import Any
 import z3
 
 from dsl import core as C
-from dsl.compile import compile_program
+from dsl.compile import CompiledModel, compile_program
+from dsl.simplify import children
 from dsl.holes import hole_text
 from dsl.interp import require_model
 from dsl.values import Mission, State, Transition, state_differences, state_to_json
@@ -114,12 +116,40 @@ def observed_matches(enc: Encoder, t: Transition, nxt: SymState, reward: Sym, do
     return enc.and_(parts)
 
 
-def predict_constraint(program: C.Program, theory: Theory, holes: HoleVars, t: Transition) -> Sym:
+def predict_constraint(
+    program: C.Program, theory: Theory, holes: HoleVars, t: Transition,
+    transition: CompiledModel | None = None,
+) -> Sym:  # fmt: skip
+    """The constraint that the program (holes symbolic) reproduces one transition. With a
+    compiled hole-free `transition`, the next state is computed concretely and only reward and
+    done are encoded (the common case of a reward sketch)."""
     enc = Encoder(program, theory, t.mission, holes)
     pre = SymState.of(t.state)
-    nxt = enc.next_state(pre, t.action)
+    if transition is not None:
+        if transition.next_state(t.state, t.action, t.mission) != t.next_state:
+            return False
+        nxt = SymState.of(t.next_state)
+    else:
+        nxt = enc.next_state(pre, t.action)
     reward, done = enc.outcome(pre, t.action, nxt)
     return observed_matches(enc, t, nxt, reward, done)
+
+
+def hole_free_transition(program: C.Program) -> CompiledModel | None:
+    """The compiled transition of a program whose holes are all outside its transition."""
+    updates = [e for _, e in (*program.agent_updates, *program.object_updates)]
+    reached: set[str] = set()
+    stack = list(updates)
+    while stack:
+        e = stack.pop()
+        if isinstance(e, C.HoleE):
+            return None
+        if isinstance(e, C.CallE) and e.fn not in reached:
+            reached.add(e.fn)
+            stack.append(program.function(e.fn).body)
+        stack.extend(children(e))
+    stub = dataclasses.replace(program, reward=C.Lit(0, C.INT), done=C.Lit(False, C.BOOL), holes=())
+    return CompiledModel(stub)
 
 
 # ----------------------------------------------------------------------------- 1. consistency
@@ -143,10 +173,11 @@ def check_consistency(
     s = new_solver(th, limits)
     s.add(holes.constraints)
     lits: dict[str, tuple[int, Transition]] = {}
+    transition = hole_free_transition(program)
     for line, t in data:
         lit = z3.Bool(f"line{line}", th.ctx)
         lits[str(lit)] = (line, t)
-        s.add(z3.Implies(lit, as_bool(th, predict_constraint(program, th, holes, t))))
+        s.add(z3.Implies(lit, as_bool(th, predict_constraint(program, th, holes, t, transition))))
     assumptions = [z3.Bool(name, th.ctx) for name in lits]
     answer = check(s, limits, assumptions)
     if answer == z3.sat:
@@ -345,7 +376,8 @@ def optimistic(
 
     def consistent(th: Theory, holes: HoleVars | None) -> list[Sym]:
         assert holes is not None
-        return [predict_constraint(program, th, holes, t) for _, t in data]
+        transition = hole_free_transition(program)
+        return [predict_constraint(program, th, holes, t, transition) for _, t in data]
 
     result, _ = bmc(
         program, start_state, mission, horizon, limits, theory=theory,

@@ -86,6 +86,7 @@ class Agent:
         self.stats = Stats()
         self.started = time.perf_counter()
         self.model_ok = False
+        self.explore_until = 0
         self._recs: list[tuple[int, dict[str, Any]]] = []
         self._resume()
 
@@ -109,7 +110,9 @@ class Agent:
 
     def _remember(self, rec: dict[str, Any]) -> None:
         line = len(self.data) + 1
-        self.data.append((line, transition_from_json(self.schema, rec, f"transitions.jsonl:{line}")))
+        self.data.append(
+            (line, transition_from_json(self.schema, rec, f"transitions.jsonl:{line}"))
+        )
         self._recs.append((line, rec))
         self.stats.env_steps = len(self.data)
 
@@ -153,7 +156,10 @@ class Agent:
             t = self.data[-1][1]
             if self.model is not None and not self._predicts(t):
                 self.stats.counterexamples += 1
-                self.run.append("events.jsonl", {"event": "counterexample", "line": len(self.data), "action": action})
+                self.run.append(
+                    "events.jsonl",
+                    {"event": "counterexample", "line": len(self.data), "action": action},
+                )
                 self.model_ok = False
                 plan = []
             state_json, state = out.state, t.next_state
@@ -165,33 +171,50 @@ class Agent:
     def _predicts(self, t: Transition) -> bool:
         assert self.model is not None
         got = self.model.step(t.state, t.action, t.mission)
-        return got.next_state == t.next_state and float(got.reward) == t.reward and got.done == t.done
+        return (
+            got.next_state == t.next_state and float(got.reward) == t.reward and got.done == t.done
+        )
 
     # -- planning and synthesis
 
     def plan_from(self, state: State, mission: Mission) -> list[str]:
         if self.model is None and len(self.data) < self.config.explore_steps:
             return []  # random exploration until there is data to learn from
+        if self.stats.env_steps < self.explore_until:
+            return []  # exploring after a failed synthesis: gather data before trying again
         if self.model is None or not self.model_ok:
             self.synthesize(state, mission)
         if self.model is None:
-            return []
+            return self._explore()
         found = self._plan(state, mission)
         if found is None:  # not optimistic from here: refine with this start state
             self.synthesize(state, mission)
             found = self._plan(state, mission) if self.model is not None else None
+        if found is None:
+            return self._explore()
         self.run.append("events.jsonl", {"event": "plan", "env_steps": self.stats.env_steps,
                                          "length": None if found is None else len(found)})  # fmt: skip
         return found or []
+
+    def _explore(self) -> list[str]:
+        """No optimistic model: act randomly for a while, then synthesize again."""
+        self.explore_until = self.stats.env_steps + self.config.explore_steps
+        self.run.append("events.jsonl", {"event": "explore", "env_steps": self.stats.env_steps,
+                                         "until": self.explore_until})  # fmt: skip
+        return []
 
     def _plan(self, state: State, mission: Mission) -> list[str] | None:
         assert self.model is not None
         t0 = time.perf_counter()
         if self.config.planner == "z3":
-            result = z3_plan(self.model.program, state, mission, self.config.horizon, Limits(timeout=60))
+            result = z3_plan(
+                self.model.program, state, mission, self.config.horizon, Limits(timeout=60)
+            )
             found = result.plan if result.status == "sat" else None
         else:
-            search = bfs_plan(self.model, state, mission, self.config.horizon, max_nodes=300_000, timeout=30)
+            search = bfs_plan(
+                self.model, state, mission, self.config.horizon, max_nodes=300_000, timeout=30
+            )
             found = list(search.plan) if search.status == "sat" else None
         self.stats.solver_seconds += time.perf_counter() - t0
         return found
@@ -224,7 +247,9 @@ class Agent:
         self.model_text = body
         self.model_ok = all(self._predicts(t) for _, t in self.data)
         if save:
-            self.run.save_model(program_text_for(self.prior, body, self.run.path / "models" / "x.wc"))
+            self.run.save_model(
+                program_text_for(self.prior, body, self.run.path / "models" / "x.wc")
+            )
 
     # -- reporting
 

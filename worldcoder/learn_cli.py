@@ -13,17 +13,23 @@ from worldcoder.rundir import RunDir
 
 
 def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
-    p = sub.add_parser("learn", help="learn a world model by acting in an environment, and solve its task")
+    p = sub.add_parser(
+        "learn", help="learn a world model by acting in an environment, and solve its task"
+    )
     p.add_argument("--env", help="environment id, e.g. MiniGrid-DoorKey-5x5-v0")
     p.add_argument("--episodes", type=positive, default=30)
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--proposer", choices=("enum", "llm"), default="enum")
     p.add_argument("--planner", choices=PLANNERS, default="bfs")
     p.add_argument("--horizon", type=positive, default=40)
-    p.add_argument("--streak", type=positive, default=10, help="stop after this many successes in a row")
+    p.add_argument(
+        "--streak", type=positive, default=10, help="stop after this many successes in a row"
+    )
     p.add_argument("--budget-seconds", type=float, default=300.0, help="per synthesis call")
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/ENV-seedS-TIME")
-    p.add_argument("--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR")
+    p.add_argument(
+        "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
+    )
     p.set_defaults(run=cmd_learn)
 
 
@@ -37,7 +43,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
             return 2
         config = LearnConfig(args.env, args.episodes, args.seed, args.proposer, args.planner,
                              args.horizon, None, args.streak, args.budget_seconds)  # fmt: skip
-        path = args.run_dir or Path("runs") / f"{args.env}-seed{args.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+        path = (
+            args.run_dir
+            or Path("runs") / f"{args.env}-seed{args.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+        )
         run = RunDir(path)
         from dataclasses import asdict
 

@@ -27,7 +27,9 @@ class RunDir:
     def create(self, config: dict[str, Any]) -> None:
         (self.path / "models").mkdir(parents=True, exist_ok=True)
         if (self.path / "config.json").exists():
-            raise FileExistsError(f"{self.path} already holds a run; use --resume {self.path} to continue it")
+            raise FileExistsError(
+                f"{self.path} already holds a run; use --resume {self.path} to continue it"
+            )
         self._write_atomic(self.path / "config.json", json.dumps(config, indent=2) + "\n")
 
     def config(self) -> dict[str, Any]:
