@@ -21,7 +21,8 @@ from dsl.check import check_modules
 from dsl.compile import ExprCompiler, compile_program
 from dsl.values import Transition
 from solver.bfs import bfs_plan
-from synth.enumerate import Bank, Cand, Example, Examples, bits, solve_field
+from dsl.simplify import children
+from synth.enumerate import OBJ_VAR, Bank, Cand, Example, Examples, bits, solve_field
 from synth.render import render
 from synth.score import Score, prior_modules, score
 from synth.spec import Cost, Result, Spec
@@ -228,11 +229,27 @@ def make_optimistic(
     words: set[str],
     cost: Cost,
 ) -> tuple[Learned, bool]:
+    """Make the goal reachable without contradicting the data: first by a reward guard that no
+    unrewarded transition satisfies; then also by rules for fields never seen to change."""
     assert spec.optimism is not None
     prior = prior_modules(spec)
     if _reachable(spec, learned, prior, cost):
         return learned, True
     compiler = ExprCompiler(program)
+    rewards = _reward_guards(program, data, words, compiler, cost)
+    found = _with_reward(spec, learned, rewards, prior, cost)
+    if found is not None:
+        return found, True
+    for trial in _completions(program, learned, data, words, compiler, cost):
+        found = _with_reward(spec, trial, rewards[:15], prior, cost)
+        if found is not None and not score(spec, found.body(), prior, with_optimism=False).failing:
+            return found, True
+    return learned, False
+
+
+def _reward_guards(
+    program: C.Program, data: list[Transition], words: set[str], compiler: ExprCompiler, cost: Cost
+) -> list[C.Expr]:
     ex = Examples(
         program,
         [Example(t.state, t.action, t.mission, post=t.next_state) for t in data],
@@ -243,23 +260,216 @@ def make_optimistic(
     cost.candidates += bank.tried
     unrewarded = bits(t.reward <= 0 for t in data)
     atoms = sorted(bank.of(C.BOOL), key=lambda c: (0 if _grounded(c.expr, words) else 1, c.size))
-    candidates = [[a] for a in atoms if not bits(a.values) & unrewarded]
-    candidates += [
+    guards = [[a] for a in atoms if not bits(a.values) & unrewarded]
+    guards += [
         [a, b] for a, b in _pairs(atoms[:60]) if not (bits(a.values) & bits(b.values) & unrewarded)
     ]
-    candidates.sort(
+    guards.sort(
         key=lambda g: (0 if any(_grounded(c.expr, words) for c in g) else 1, sum(c.size for c in g))
     )
-    for guard in candidates[:40]:
-        expr = guard[0].expr
-        for g in guard[1:]:
-            expr = C.Prim("and", (expr, g.expr), C.BOOL)
+    return [_conj([c.expr for c in g]) for g in guards[:40]]
+
+
+def _with_reward(
+    spec: Spec, learned: Learned, guards: list[C.Expr], prior: list[Any], cost: Cost
+) -> Learned | None:
+    if _reachable(spec, learned, prior, cost):
+        return learned
+    for guard in guards:
         trial = Learned(dict(learned.agent), dict(learned.objects),
-                        C.Ite(expr, C.Lit(1, C.INT), learned.reward, C.INT),
-                        C.Prim("or", (expr, learned.done), C.BOOL))  # fmt: skip
+                        C.Ite(guard, C.Lit(1, C.INT), learned.reward, C.INT),
+                        C.Prim("or", (guard, learned.done), C.BOOL))  # fmt: skip
         if _reachable(spec, trial, prior, cost):
-            return trial, True
-    return learned, False
+            return trial
+    return None
+
+
+def _conj(parts: list[C.Expr]) -> C.Expr:
+    out = parts[0]
+    for p in parts[1:]:
+        out = C.Prim("and", (out, p), C.BOOL)
+    return out
+
+
+def _atoms(e: C.Expr) -> set[C.Expr]:
+    """The conjuncts of every guard in a learned expression (structure to reuse)."""
+    match e:
+        case C.Ite(cond, then, orelse):
+            return _conjuncts(cond) | _atoms(then) | _atoms(orelse)
+        case _:
+            return set()
+
+
+def _conjuncts(e: C.Expr) -> set[C.Expr]:
+    if isinstance(e, C.Prim) and e.op == "and":
+        return _conjuncts(e.args[0]) | _conjuncts(e.args[1])
+    return {e}
+
+
+def _completions(
+    program: C.Program, learned: Learned, data: list[Transition], words: set[str],
+    compiler: ExprCompiler, cost: Cost, limit: int = 12,
+) -> list[Learned]:  # fmt: skip
+    """Learned models extended with data-consistent rules for fields never seen to change, the
+    most structure-sharing rules first (the agent's x rule mirrors its y rule, and so on)."""
+    reuse = set().union(*(_atoms(e) for e in (*learned.agent.values(), *learned.objects.values())))
+    schema = program.schema
+    options: dict[tuple[str, str], list[C.Expr]] = {}
+    agent_ex = Examples(
+        program, [Example(t.state, t.action, t.mission) for t in data[:400]], False, compiler
+    )
+    bank = Bank(agent_ex, words, with_post=False, max_size=3)
+    cost.candidates += bank.tried
+    for i, f in enumerate(schema.agent):
+        if f.name not in learned.agent:
+            keep = [t.state.agent[i] for t in data[:400]]
+            options[("agent", f.name)] = _rules(bank, f.type, keep, reuse)
+    rows = _object_rows(data[:400], random.Random(0), set())
+    if rows:
+        obj_ex = Examples(
+            program,
+            [
+                Example(
+                    data[ti].state, data[ti].action, data[ti].mission, obj=data[ti].state.objects[j]
+                )
+                for ti, j in rows
+            ],
+            True,
+            compiler,
+        )
+        obank = Bank(obj_ex, words, with_post=False, max_size=3)
+        cost.candidates += obank.tried
+        unexplained = _unexplained_actions(program, learned)
+        for i, f in enumerate(schema.object):
+            if f.name not in learned.objects:
+                keep = [data[ti].state.objects[j][i] for ti, j in rows]
+                options[("object", f.name)] = _interaction_rules(obank, f, i, keep, unexplained)
+    options = {k: v for k, v in options.items() if v}
+    trials: list[Learned] = []
+    for depth in range(3):
+        for key in [None, *options]:
+            picks = {k: v[min(depth if k == key else 0, len(v) - 1)] for k, v in options.items()}
+            trial = Learned(
+                dict(learned.agent), dict(learned.objects), learned.reward, learned.done
+            )
+            for (where, name), rule in picks.items():
+                (trial.agent if where == "agent" else trial.objects)[name] = rule
+            if all(trial.body() != t.body() for t in trials):
+                trials.append(trial)
+    return trials[:limit]
+
+
+def _rules(bank: Bank, t: C.Type, keep: list[Any], reuse: set[C.Expr]) -> list[C.Expr]:
+    """`if g then term else <keep>` rules that agree with every example (so the field stays
+    unchanged wherever the data saw it), g a conjunction of up to 3 atoms, reused atoms first."""
+    keep_t = tuple(keep)
+    preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
+    preds.sort(key=lambda pb: (pb[0].expr not in reuse, pb[0].size))
+    out: list[tuple[tuple[int, int], C.Expr]] = []
+    for term in bank.of(t):
+        same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
+        if same == (1 << len(keep)) - 1 or isinstance(term.expr, C.Var):
+            continue  # the term never changes anything
+        guard = _consistent_guard(preds, same, reuse)
+        if guard is None:
+            continue
+        identity = _identity_of(bank, t, keep_t)
+        if identity is None:
+            continue
+        reused = sum(1 for g in guard if g.expr in reuse)
+        size = term.size + sum(g.size for g in guard)
+        out.append(((-reused, size), C.Ite(_conj([g.expr for g in guard]), term.expr, identity, t)))
+    out.sort(key=lambda kv: kv[0])
+    return [e for _, e in out[:4]]
+
+
+def _unexplained_actions(program: C.Program, learned: Learned) -> list[str]:
+    """Actions the learned model gives no effect: the first suspects for unseen changes."""
+    mentioned: set[str] = set()
+    stack: list[C.Expr] = [*learned.agent.values(), *learned.objects.values()]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, C.Lit) and isinstance(e.type, C.EnumT) and e.type.name == "Action":
+            mentioned.add(str(e.value))
+        stack.extend(children(e))
+    actions = program.schema.action.members if program.schema.action else ()
+    return [a for a in actions if a not in mentioned]
+
+
+def _interaction_rules(
+    bank: Bank, f: C.Field, index: int, keep: list[Any], actions: list[str]
+) -> list[C.Expr]:
+    """`if action == A and <o-atom> [and <atom>] then <new> else o.f` for unexplained actions A:
+    the optimistic guess that an action with no known effect changes the object it acts on."""
+    keep_t = tuple(keep)
+    identity = C.GetField(C.Var(OBJ_VAR, C.OBJ), f.name, index, f.type)
+    preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
+    by_expr = {p.expr: (p, b) for p, b in preds}
+    object_atoms = [pb for pb in preds if _mentions_obj(pb[0].expr) and pb[0].size <= 2]
+    object_atoms.sort(key=lambda pb: pb[0].size)
+    terms = [c for c in bank.of(f.type) if c.values != keep_t and not isinstance(c.expr, C.Var)]
+    terms.sort(key=lambda c: (not isinstance(c.expr, C.Prim), c.size))
+    out: list[C.Expr] = []
+    for action in actions:
+        action_t = bank.ex.program.schema.action
+        assert action_t is not None
+        ref, lit = C.ActionRef(action_t), C.Lit(action, action_t)
+        act = by_expr.get(C.Prim("==", (ref, lit), C.BOOL)) or by_expr.get(
+            C.Prim("==", (lit, ref), C.BOOL)
+        )
+        if act is None:
+            continue
+        for atom, abits in object_atoms[:6]:
+            for term in terms[:3]:
+                same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
+                guard = [act[0], atom]
+                current = act[1] & abits
+                if current & ~same:
+                    extra = min(
+                        preds, key=lambda pb: ((current & pb[1] & ~same).bit_count(), pb[0].size)
+                    )
+                    if current & extra[1] & ~same:
+                        continue
+                    guard.append(extra[0])
+                out.append(C.Ite(_conj([g.expr for g in guard]), term.expr, identity, f.type))
+                if len(out) >= 4:
+                    return out
+    return out
+
+
+def _mentions_obj(e: C.Expr) -> bool:
+    return e == C.Var(OBJ_VAR, C.OBJ) or any(_mentions_obj(c) for c in children(e))
+
+
+def _identity_of(bank: Bank, t: C.Type, keep: tuple[Any, ...]) -> C.Expr | None:
+    return next(
+        (c.expr for c in bank.of(t) if c.values == keep and isinstance(c.expr, C.GetField)), None
+    )
+
+
+def _consistent_guard(
+    preds: list[tuple[Cand, int]], same: int, reuse: set[C.Expr]
+) -> list[Cand] | None:
+    """Up to 3 atoms whose conjunction holds only where the term keeps the value (possibly
+    nowhere in the data: that is the optimistic guess), each step removing the most violations."""
+    chosen: list[Cand] = []
+    current = -1
+    for _ in range(3):
+        best: tuple[tuple[int, int], Cand, int] | None = None
+        for rank, (p, b) in enumerate(preds):
+            if p in chosen:
+                continue
+            nxt = current & b
+            violations = (nxt & ~same).bit_count()
+            if violations == 0:
+                return [*chosen, p]
+            if best is None or (violations, rank) < best[0]:
+                best = ((violations, rank), p, nxt)
+        if best is None:
+            return None
+        chosen.append(best[1])
+        current = best[2]
+    return None
 
 
 def _pairs(atoms: list[Cand]) -> list[tuple[Cand, Cand]]:

@@ -255,7 +255,12 @@ def solve_field(
 
     def rank(item: tuple[Cand, int]) -> tuple[int, int, int, bool]:
         t, c = item
-        return (-c.bit_count(), 0 if prefer and prefer(t) else 1, t.size, not isinstance(t.expr, C.Lit))
+        return (
+            -c.bit_count(),
+            0 if prefer and prefer(t) else 1,
+            t.size,
+            not isinstance(t.expr, C.Lit),
+        )
 
     default, default_cov = min(cover, key=rank)
     rules: list[Rule] = []
