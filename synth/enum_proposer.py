@@ -19,9 +19,9 @@ from typing import Any
 from dsl import core as C
 from dsl.check import check_modules
 from dsl.compile import ExprCompiler, compile_program
+from dsl.simplify import children
 from dsl.values import Transition
 from solver.bfs import bfs_plan
-from dsl.simplify import children
 from synth.enumerate import OBJ_VAR, Bank, Cand, Example, Examples, bits, solve_field
 from synth.render import render
 from synth.score import Score, prior_modules, score
