@@ -160,23 +160,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--sections", default="consistency,plans,optimistic,equivalence",
+                        help="run only these; others keep their recorded results")  # fmt: skip
     args = parser.parse_args()
     program = check_file(MODELS / "minigrid.wc")
     envs = ["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0"] + (
         [] if args.quick else ["MiniGrid-DoorKey-16x16-v0"]
     )
+    sections = set(args.sections.split(","))
+    path = OUT / "solver_bench.json"
+    result: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    result["machine"] = {"python": platform.python_version(), "platform": platform.platform()}
+    commands = result.get("commands", {})
+    command = "python " + " ".join(["bench/solver_bench.py", *sys.argv[1:]])
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        result = {
-            "command": "python " + " ".join(["bench/solver_bench.py", *sys.argv[1:]]),
-            "machine": {"python": platform.python_version(), "platform": platform.platform()},
-            "consistency": bench_consistency(program, 1000 if args.quick else 10_000),
-            "plans": bench_plans(program, envs, args.timeout),
-            "optimistic": bench_optimistic(tmp, 100 if args.quick else 300),
-            "equivalence": bench_equivalence(program, tmp),
-        }
+        if "consistency" in sections:
+            result["consistency"] = bench_consistency(program, 1000 if args.quick else 10_000)
+        if "plans" in sections:
+            result["plans"] = bench_plans(program, envs, args.timeout)
+        if "optimistic" in sections:
+            result["optimistic"] = bench_optimistic(tmp, 100 if args.quick else 300)
+        if "equivalence" in sections:
+            result["equivalence"] = bench_equivalence(program, tmp)
+    for section in sections:
+        commands[section] = command
+    result["commands"] = commands
+    result.pop("command", None)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "solver_bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    path.write_text(json.dumps(result, indent=2) + "\n")
     plot(result, OUT / "solver_bench.png")
 
 

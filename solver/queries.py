@@ -20,9 +20,9 @@ import z3
 
 from dsl import core as C
 from dsl.compile import CompiledModel, compile_program
-from dsl.simplify import children
 from dsl.holes import hole_text
 from dsl.interp import require_model
+from dsl.simplify import children
 from dsl.values import Mission, State, Transition, state_differences, state_to_json
 from solver.bfs import bfs_plan
 from solver.encode import (
