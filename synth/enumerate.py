@@ -311,14 +311,14 @@ def _guard(
         wrong = (current & ~cov).bit_count()
         if not wrong:
             break
-        best: tuple[tuple[int, int, bool, int, int], Cand, int] | None = None
+        best: tuple[tuple[int, int, bool, int, int, int], Cand, int] | None = None
         for rank, (p, b) in enumerate(preds):
             nxt = current & b
             gain = (nxt & bad & cov).bit_count()
             wrong_after = (nxt & ~cov).bit_count()
             if not gain or wrong_after >= wrong:
                 continue
-            key = (gain, -wrong_after, p.expr in reuse, -p.size, -rank)
+            key = (gain, -wrong_after, p.expr in reuse, b.bit_count(), -p.size, -rank)
             if best is None or key > best[0]:
                 best = (key, p, nxt)
         if best is None:
