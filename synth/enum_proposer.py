@@ -119,19 +119,7 @@ def learn(
             out.agent[f.name] = sol
     rows = _object_rows(data, rng, focus or set())
     if rows:
-        obj_ex = Examples(
-            program,
-            [
-                Example(
-                    data[ti].state, data[ti].action, data[ti].mission, obj=data[ti].state.objects[j]
-                )
-                for ti, j in rows
-            ],
-            True,
-            compiler,
-        )
-        obank = Bank(obj_ex, words, with_post=False, max_size=3)
-        cost.candidates += obank.tried
+        obank = _object_bank(program, data, rows, words, compiler, cost)
         for i, f in enumerate(schema.object):
             target = [data[ti].next_state.objects[j][i] for ti, j in rows]
             if all(
@@ -162,6 +150,18 @@ def learn(
     out.reward = reward if reward is not None else out.reward
     out.done = done if done is not None else out.done
     return out
+
+
+def _object_bank(
+    program: C.Program, data: list[Transition], rows: list[tuple[int, int]], words: set[str],
+    compiler: ExprCompiler, cost: Cost,
+) -> Bank:  # fmt: skip
+    """The shared bank of a per-object problem over (transition, object) rows."""
+    ex = Examples(program, [Example(data[ti].state, data[ti].action, data[ti].mission, obj=data[ti].state.objects[j])
+                            for ti, j in rows], True, compiler)  # fmt: skip
+    bank = Bank(ex, words, with_post=False, max_size=3)
+    cost.candidates += bank.tried
+    return bank
 
 
 def _identity_agent(i: int, f: C.Field) -> C.Expr:
@@ -326,19 +326,7 @@ def _completions(
             options[("agent", f.name)] = _rules(bank, f.type, keep, reuse)
     rows = _object_rows(data[:400], random.Random(0), set())
     if rows:
-        obj_ex = Examples(
-            program,
-            [
-                Example(
-                    data[ti].state, data[ti].action, data[ti].mission, obj=data[ti].state.objects[j]
-                )
-                for ti, j in rows
-            ],
-            True,
-            compiler,
-        )
-        obank = Bank(obj_ex, words, with_post=False, max_size=3)
-        cost.candidates += obank.tried
+        obank = _object_bank(program, data, rows, words, compiler, cost)
         unexplained = _unexplained_actions(program, learned)
         for i, f in enumerate(schema.object):
             if f.name not in learned.objects:
