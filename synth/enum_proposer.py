@@ -136,7 +136,10 @@ def learn(
         False,
         compiler,
     )
-    rbank = Bank(out_ex, words, with_post=True, max_size=3)
+    rewards = {
+        int(t.reward) for t in data if float(t.reward).is_integer()
+    }  # observed reward values
+    rbank = Bank(out_ex, words, with_post=True, max_size=3, constants=sorted(rewards))
     cost.candidates += rbank.tried
     reward = _solve(
         rbank,

@@ -81,8 +81,9 @@ def bits(values: Iterable[Any]) -> int:
 
 
 def leaves(
-    program: C.Program, per_object: bool, with_post: bool, mission_words: set[str]
-) -> list[tuple[C.Expr, int]]:
+    program: C.Program, per_object: bool, with_post: bool, mission_words: set[str],
+    constants: Iterable[int] = (),
+) -> list[tuple[C.Expr, int]]:  # fmt: skip
     """(expression, size) of every leaf: fields, the action, constants, helpers without params."""
     schema = program.schema
     pre = C.StateRef("pre")
@@ -103,7 +104,7 @@ def leaves(
             continue
         # Mission grounding: members the mission names come first (cheaper).
         out += [(C.Lit(m, enum), 1 if m in mission_words else 2) for m in enum.members]
-    out += [(C.Lit(v, C.INT), 1) for v in (0, 1, -1)]
+    out += [(C.Lit(v, C.INT), 1) for v in dict.fromkeys((0, 1, -1, *constants))]
     out += [(C.Lit(True, C.BOOL), 1), (C.Lit(False, C.BOOL), 1)]
     for fn in program.functions:
         if fn.params or (fn.uses_next and not with_post):
@@ -125,8 +126,9 @@ class Bank:
     """Expressions by type and size, one per distinct value vector (observational equivalence)."""
 
     def __init__(
-        self, ex: Examples, mission_words: set[str], with_post: bool, max_size: int
-    ) -> None:
+        self, ex: Examples, mission_words: set[str], with_post: bool, max_size: int,
+        constants: Iterable[int] = (),
+    ) -> None:  # fmt: skip
         self.ex = ex
         self.by_type: dict[str, list[Cand]] = {}
         self.seen: dict[str, set[tuple[Any, ...]]] = {}
@@ -138,7 +140,7 @@ class Bank:
             and not any(isinstance(t, C.StateT | C.ObjsT) for _, t in f.params)
             and (with_post or not f.uses_next)
         ]  # fmt: skip
-        for e, size in leaves(ex.program, ex.per_object, with_post, mission_words):
+        for e, size in leaves(ex.program, ex.per_object, with_post, mission_words, constants):
             self.add(e, size)
         for size in range(2, max_size + 1):
             self.grow(size)
