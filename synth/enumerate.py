@@ -170,8 +170,8 @@ class Bank:
             for t in list(self.by_type):
                 left = [c for c in self.by_type[t] if c.size == k1]
                 right = [c for c in self.by_type[t] if c.size == k2]
-                for a, b in itertools.product(left, right):
-                    if k1 == k2 and id(a) >= id(b):
+                for (i, a), (j, b) in itertools.product(enumerate(left), enumerate(right)):
+                    if k1 == k2 and i >= j:  # each unordered pair once, in bank order
                         continue
                     new += _binary(a, b)
         for c in self.of(C.BOOL, size - 1):
