@@ -82,7 +82,8 @@ def synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None = None) ->
     assert result_score is not None
     optimistic: bool | None = None
     if spec.optimism is not None and result_score.program is not None:
-        learned, optimistic = make_optimistic(spec, program, learned, data, words, cost)
+        deadline = started + spec.budget.seconds
+        learned, optimistic = make_optimistic(spec, program, learned, data, words, cost, deadline)
         result_score = score(spec, learned.body(), prior, with_optimism=False)
     cost.seconds += time.perf_counter() - started
     consistent = result_score.program is not None and not result_score.failing
@@ -231,9 +232,11 @@ def make_optimistic(
     data: list[Transition],
     words: set[str],
     cost: Cost,
+    deadline: float = float("inf"),
 ) -> tuple[Learned, bool]:
     """Make the goal reachable without contradicting the data: first by a reward guard that no
-    unrewarded transition satisfies; then also by rules for fields never seen to change."""
+    unrewarded transition satisfies; then also by rules for fields never seen to change. Gives
+    up (not optimistic) at `deadline` (time.perf_counter seconds)."""
     assert spec.optimism is not None
     prior = prior_modules(spec)
     if _reachable(spec, learned, prior, cost):
@@ -243,7 +246,11 @@ def make_optimistic(
     found = _with_reward(spec, learned, rewards, prior, cost)
     if found is not None:
         return found, True
+    if time.perf_counter() > deadline:
+        return learned, False
     for trial in _completions(program, learned, data, words, compiler, cost):
+        if time.perf_counter() > deadline:
+            break
         found = _with_reward(spec, trial, rewards[:15], prior, cost)
         if found is not None and not score(spec, found.body(), prior, with_optimism=False).failing:
             return found, True
