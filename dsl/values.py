@@ -62,6 +62,14 @@ class Outcome:
     reward: int
     done: bool
 
+    def matches(self, t: Transition) -> bool:
+        """Whether this prediction reproduces an observed transition exactly."""
+        return (
+            self.next_state == t.next_state
+            and float(self.reward) == t.reward
+            and self.done == t.done
+        )
+
 
 # ----------------------------------------------------------------------------- JSON -> values
 

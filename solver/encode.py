@@ -10,7 +10,7 @@ domain (`HoleVars`), a choice hole an index selecting one of its alternatives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias, assert_never
 
@@ -189,26 +189,10 @@ class Encoder:
     # -- boolean structure, folding known values
 
     def and_(self, xs: Iterable[Sym]) -> Sym:
-        terms: list[z3.BoolRef] = []
-        for x in xs:
-            if x is False:
-                return False
-            if x is not True:
-                terms.append(x)
-        if not terms:
-            return True
-        return terms[0] if len(terms) == 1 else z3.And(terms)
+        return _connective(xs, unit=True, make=z3.And)
 
     def or_(self, xs: Iterable[Sym]) -> Sym:
-        terms: list[z3.BoolRef] = []
-        for x in xs:
-            if x is True:
-                return True
-            if x is not False:
-                terms.append(x)
-        if not terms:
-            return False
-        return terms[0] if len(terms) == 1 else z3.Or(terms)
+        return _connective(xs, unit=False, make=z3.Or)
 
     def not_(self, x: Sym) -> Sym:
         return (not x) if isinstance(x, bool) else z3.Not(x)
@@ -446,6 +430,22 @@ class Encoder:
         conds = [self.eq(v, i, C.INT) for i in range(len(e.choices) - 1)]
         values = [self.expr(c, ctx, env) for c in e.choices]
         return self.choose(conds, values[:-1], values[-1], e.type)
+
+
+def _connective(
+    xs: Iterable[Sym], *, unit: bool, make: Callable[[list[z3.BoolRef]], z3.BoolRef]
+) -> Sym:
+    """`and` (unit true) or `or` (unit false) of partially known booleans: known values fold,
+    the absorbing one (`not unit`) short-circuits, a single unknown stays itself."""
+    terms: list[z3.BoolRef] = []
+    for x in xs:
+        if x is (not unit):
+            return not unit
+        if x is not unit:
+            terms.append(x)
+    if not terms:
+        return unit
+    return terms[0] if len(terms) == 1 else make(terms)
 
 
 def fresh_state(

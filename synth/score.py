@@ -91,8 +91,7 @@ def score(
         )
     out = Score(program, total=len(spec.data))
     for line, t in spec.data:
-        got = model.step(t.state, t.action, t.mission)
-        if got.next_state == t.next_state and float(got.reward) == t.reward and got.done == t.done:
+        if model.step(t.state, t.action, t.mission).matches(t):
             out.explained += 1
         else:
             out.failing.append(line)

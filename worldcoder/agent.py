@@ -18,17 +18,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsl import core as C
-from dsl.check import check_file, check_modules
+from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.errors import DslError
-from dsl.parse import load_modules, parse_module
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
 from solver import Limits
 from solver import plan as z3_plan
 from solver.bfs import bfs_plan
 from synth import Budget, Optimism, Spec, synthesize
-from synth.score import program_text
+from synth.score import check_candidate, program_text
 from worldcoder.envs import ObjectEnv, domain_of, make_env
 from worldcoder.rundir import RunDir
 
@@ -77,6 +75,9 @@ class Agent:
         self.run = run
         self.progress = progress or (lambda _msg: None)
         self.prior = MODELS / PRIORS[domain_of(config.env)]
+        self.prior_spec = Spec(
+            (), (self.prior,)
+        )  # the prior alone: for checking and writing models
         self.schema = check_file(self.prior).schema
         self.env: ObjectEnv = make_env(config.env, max_steps=config.max_steps)
         self.rng = random.Random(config.seed)
@@ -87,16 +88,15 @@ class Agent:
         self.started = time.perf_counter()
         self.model_ok = False
         self.explore_until = 0
-        self._recs: list[tuple[int, dict[str, Any]]] = []
         self._resume()
 
     # -- resume
 
     def _resume(self) -> None:
-        for rec in self.run.records("transitions.jsonl"):
+        records = self.run.records("transitions.jsonl")
+        for rec in records:
             self._remember(rec)
-        episodes = {int(r["episode"]) for _, r in self._recs}
-        self.next_episode = max(episodes) + 1 if episodes else 0
+        self.next_episode = max((int(r["episode"]) for r in records), default=-1) + 1
         for rec in self.run.records("events.jsonl"):
             if rec.get("event") == "episode":
                 self.stats.episodes += 1
@@ -113,7 +113,6 @@ class Agent:
         self.data.append(
             (line, transition_from_json(self.schema, rec, f"transitions.jsonl:{line}"))
         )
-        self._recs.append((line, rec))
         self.stats.env_steps = len(self.data)
 
     # -- the loop
@@ -170,10 +169,7 @@ class Agent:
 
     def _predicts(self, t: Transition) -> bool:
         assert self.model is not None
-        got = self.model.step(t.state, t.action, t.mission)
-        return (
-            got.next_state == t.next_state and float(got.reward) == t.reward and got.done == t.done
-        )
+        return self.model.step(t.state, t.action, t.mission).matches(t)
 
     # -- planning and synthesis
 
@@ -240,7 +236,7 @@ class Agent:
 
     def _accept(self, body: str, *, save: bool) -> None:
         try:
-            program = _check_body(self.prior, body)
+            program = check_candidate(self.prior_spec, body)
             self.model = compile_program(program)
         except DslError:
             return
@@ -248,7 +244,7 @@ class Agent:
         self.model_ok = all(self._predicts(t) for _, t in self.data)
         if save:
             self.run.save_model(
-                program_text_for(self.prior, body, self.run.path / "models" / "x.wc")
+                program_text(self.prior_spec, body, self.run.path / "models" / "x.wc")
             )
 
     # -- reporting
@@ -272,12 +268,3 @@ class Agent:
             "final_model": str(self.run.latest_model()) if self.run.latest_model() else None,
             "config": asdict(self.config),
         }  # fmt: skip
-
-
-def _check_body(prior: Path, body: str) -> C.Program:
-    return check_modules([*load_modules(prior), parse_module(body, "<model>")])
-
-
-def program_text_for(prior: Path, body: str, out_path: Path) -> str:
-    spec = Spec((), (prior,))
-    return program_text(spec, body, out_path)
