@@ -62,3 +62,6 @@ class Result:
     """1-based lines of the dataset the program still gets wrong."""
     cost: Cost = field(default_factory=Cost)
     proposer: str = ""
+    alternatives: list[str] = field(default_factory=list)
+    """Other programs as consistent with the data as `text` (DSL text, same form): where they
+    disagree with `text` is where new data would tell them apart."""
