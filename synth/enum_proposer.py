@@ -66,11 +66,12 @@ def synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None = None) ->
     learned = Learned()
     result_score: Score | None = None
     lines = {line: i for i, (line, _) in enumerate(spec.data)}
+    memo: dict[Any, dict[Any, Any]] = {}  # helper results per input, shared by every bank
     for _ in range(ROUNDS):
         chosen = sorted(sample | focus)
         index = {i: k for k, i in enumerate(chosen)}
         learned = learn(
-            program, [data[i] for i in chosen], words, rng, cost, {index[i] for i in focus}
+            program, [data[i] for i in chosen], words, rng, cost, {index[i] for i in focus}, memo
         )
         result_score = score(spec, learned.body(), prior, with_optimism=False)
         if result_score.program is None or not result_score.failing:
@@ -83,7 +84,9 @@ def synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None = None) ->
     optimistic: bool | None = None
     if spec.optimism is not None and result_score.program is not None:
         deadline = started + spec.budget.seconds
-        learned, optimistic = make_optimistic(spec, program, learned, data, words, cost, deadline)
+        learned, optimistic = make_optimistic(
+            spec, program, learned, data, words, cost, deadline, memo
+        )
         result_score = score(spec, learned.body(), prior, with_optimism=False)
     cost.seconds += time.perf_counter() - started
     consistent = result_score.program is not None and not result_score.failing
@@ -100,14 +103,16 @@ def learn(
     rng: random.Random,
     cost: Cost,
     focus: set[int] | None = None,
+    memo: dict[Any, dict[Any, Any]] | None = None,
 ) -> Learned:
     """Every field from `data`; all objects of the `focus` transitions join the object examples."""
     compiler = ExprCompiler(program)
+    memo = {} if memo is None else memo
     out = Learned()
     schema = program.schema
     reuse: set[C.Expr] = set()
     agent_ex = Examples(
-        program, [Example(t.state, t.action, t.mission) for t in data], False, compiler
+        program, [Example(t.state, t.action, t.mission) for t in data], False, compiler, memo
     )
     bank = Bank(agent_ex, words, with_post=False, max_size=3)
     cost.candidates += bank.tried
@@ -120,7 +125,7 @@ def learn(
             out.agent[f.name] = sol
     rows = _object_rows(data, rng, focus or set())
     if rows:
-        obank = _object_bank(program, data, rows, words, compiler, cost)
+        obank = _object_bank(program, data, rows, words, compiler, cost, memo)
         for i, f in enumerate(schema.object):
             target = [data[ti].next_state.objects[j][i] for ti, j in rows]
             if all(
@@ -136,6 +141,7 @@ def learn(
         [Example(t.state, t.action, t.mission, post=t.next_state) for t in data],
         False,
         compiler,
+        memo,
     )
     rewards = {
         int(t.reward) for t in data if float(t.reward).is_integer()
@@ -158,11 +164,11 @@ def learn(
 
 def _object_bank(
     program: C.Program, data: list[Transition], rows: list[tuple[int, int]], words: set[str],
-    compiler: ExprCompiler, cost: Cost,
+    compiler: ExprCompiler, cost: Cost, memo: dict[Any, dict[Any, Any]],
 ) -> Bank:  # fmt: skip
     """The shared bank of a per-object problem over (transition, object) rows."""
     ex = Examples(program, [Example(data[ti].state, data[ti].action, data[ti].mission, obj=data[ti].state.objects[j])
-                            for ti, j in rows], True, compiler)  # fmt: skip
+                            for ti, j in rows], True, compiler, memo)  # fmt: skip
     bank = Bank(ex, words, with_post=False, max_size=3)
     cost.candidates += bank.tried
     return bank
@@ -233,6 +239,7 @@ def make_optimistic(
     words: set[str],
     cost: Cost,
     deadline: float = float("inf"),
+    memo: dict[Any, dict[Any, Any]] | None = None,
 ) -> tuple[Learned, bool]:
     """Make the goal reachable without contradicting the data: first by a reward guard that no
     unrewarded transition satisfies; then also by rules for fields never seen to change. Gives
@@ -242,13 +249,14 @@ def make_optimistic(
     if _reachable(spec, learned, prior, cost):
         return learned, True
     compiler = ExprCompiler(program)
-    rewards = _reward_guards(program, data, words, compiler, cost)
+    memo = {} if memo is None else memo
+    rewards = _reward_guards(program, data, words, compiler, cost, memo)
     found = _with_reward(spec, learned, rewards, prior, cost)
     if found is not None:
         return found, True
     if time.perf_counter() > deadline:
         return learned, False
-    for trial in _completions(program, learned, data, words, compiler, cost):
+    for trial in _completions(program, learned, data, words, compiler, cost, memo):
         if time.perf_counter() > deadline:
             break
         found = _with_reward(spec, trial, rewards[:15], prior, cost)
@@ -258,13 +266,15 @@ def make_optimistic(
 
 
 def _reward_guards(
-    program: C.Program, data: list[Transition], words: set[str], compiler: ExprCompiler, cost: Cost
-) -> list[C.Expr]:
+    program: C.Program, data: list[Transition], words: set[str], compiler: ExprCompiler,
+    cost: Cost, memo: dict[Any, dict[Any, Any]],
+) -> list[C.Expr]:  # fmt: skip
     ex = Examples(
         program,
         [Example(t.state, t.action, t.mission, post=t.next_state) for t in data],
         False,
         compiler,
+        memo,
     )
     bank = Bank(ex, words, with_post=True, max_size=3)
     cost.candidates += bank.tried
@@ -318,7 +328,7 @@ def _conjuncts(e: C.Expr) -> set[C.Expr]:
 
 def _completions(
     program: C.Program, learned: Learned, data: list[Transition], words: set[str],
-    compiler: ExprCompiler, cost: Cost, limit: int = 12,
+    compiler: ExprCompiler, cost: Cost, memo: dict[Any, dict[Any, Any]], limit: int = 12,
 ) -> list[Learned]:  # fmt: skip
     """Learned models extended with data-consistent rules for fields never seen to change, the
     most structure-sharing rules first (the agent's x rule mirrors its y rule, and so on)."""
@@ -326,7 +336,7 @@ def _completions(
     schema = program.schema
     options: dict[tuple[str, str], list[C.Expr]] = {}
     agent_ex = Examples(
-        program, [Example(t.state, t.action, t.mission) for t in data[:400]], False, compiler
+        program, [Example(t.state, t.action, t.mission) for t in data[:400]], False, compiler, memo
     )
     bank = Bank(agent_ex, words, with_post=False, max_size=3)
     cost.candidates += bank.tried
@@ -336,7 +346,7 @@ def _completions(
             options[("agent", f.name)] = _rules(bank, f.type, keep, reuse)
     rows = _object_rows(data[:400], random.Random(0), set())
     if rows:
-        obank = _object_bank(program, data, rows, words, compiler, cost)
+        obank = _object_bank(program, data, rows, words, compiler, cost, memo)
         unexplained = _unexplained_actions(program, learned)
         for i, f in enumerate(schema.object):
             if f.name not in learned.objects:

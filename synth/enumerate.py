@@ -14,6 +14,7 @@ selects.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from dsl.compile import ExprCompiler
 from dsl.values import Mission, Record, State
 
 OBJ_VAR = "o"
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -43,20 +45,49 @@ class Cand:
 
 @dataclass
 class Examples:
-    """The inputs of one problem, and an evaluator for expressions on all of them."""
+    """The inputs of one problem, and an evaluator for expressions on all of them.
+
+    `memo` maps an input (state, next state, action, mission) to the helper calls already
+    evaluated on it; pass one dict to every `Examples` of a synthesis run so that a helper applied
+    to the same argument values on the same input runs once per run."""
 
     program: C.Program
     rows: list[Example]
     per_object: bool
     compiler: ExprCompiler
+    memo: dict[Any, dict[Any, Any]] = field(default_factory=dict)
     caches: list[dict[str, Any]] = field(default_factory=list)
+    memos: list[dict[Any, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.caches = [{} for _ in self.rows]
+        self.memos = [
+            self.memo.setdefault((id(r.pre), id(r.post), r.action, r.mission.words), {})
+            for r in self.rows
+        ]
 
     def values(self, e: C.Expr) -> tuple[Any, ...]:
+        """`e` evaluated on every example (raises what evaluation raises)."""
         names = (OBJ_VAR,) if self.per_object else ()
-        fn = self.compiler.compile(e, names)
+        return self._run(self.compiler.compile(e, names))
+
+    def call(self, fn: C.FnDef, args: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+        """`fn` applied row by row to argument value vectors (compositional evaluation: the
+        arguments are never evaluated again; results are memoised per input)."""
+        params = tuple(f"_a{i}" for i in range(len(fn.params)))
+        call = C.CallE(fn.name, tuple(C.Var(n, t) for n, (_, t) in zip(params, fn.params)), fn.ret)
+        run: Callable[..., Any] | None = None
+        out: list[Any] = []
+        for r, c, m, *vs in zip(self.rows, self.caches, self.memos, *args, strict=True):
+            key = (fn.name, *vs)
+            v = m.get(key, _MISSING)
+            if v is _MISSING:
+                run = run or self.compiler.compile(call, params)
+                v = m[key] = run(r.pre, r.post, r.action, r.mission.words, c, *vs)
+            out.append(v)
+        return tuple(out)
+
+    def _run(self, fn: Callable[..., Any]) -> tuple[Any, ...]:
         if self.per_object:
             return tuple(
                 fn(r.pre, r.post, r.action, r.mission.words, c, r.obj)
@@ -145,18 +176,20 @@ class Bank:
         for size in range(2, max_size + 1):
             self.grow(size)
 
-    def add(self, e: C.Expr, size: int) -> None:
+    def add(self, e: C.Expr, size: int, values: Callable[[], tuple[Any, ...]] | None = None) -> None:
+        """Keep `e` unless an earlier expression has the same values; `values` computes them from
+        the children's vectors (compositional), else `e` is evaluated from scratch."""
         self.tried += 1
         try:
-            values = self.ex.values(e)
+            vals = values() if values is not None else self.ex.values(e)
         except Exception:  # a helper that fails on some input (e.g. a hole) is not a candidate
             return
         k = _key(e.type)
         seen = self.seen.setdefault(k, set())
-        if values in seen:
+        if vals in seen:
             return
-        seen.add(values)
-        self.by_type.setdefault(k, []).append(Cand(e, size, values))
+        seen.add(vals)
+        self.by_type.setdefault(k, []).append(Cand(e, size, vals))
 
     def of(self, t: C.Type, size: int | None = None) -> list[Cand]:
         cands = self.by_type.get(_key(t), [])
@@ -164,7 +197,7 @@ class Bank:
 
     def grow(self, size: int) -> None:
         """All expressions of exactly `size` built from smaller ones."""
-        new: list[tuple[C.Expr, int]] = []
+        new: list[tuple[C.Expr, Callable[[], tuple[Any, ...]]]] = []
         for k1 in range(1, size - 1):
             k2 = size - 1 - k1
             for t in list(self.by_type):
@@ -176,19 +209,20 @@ class Bank:
                     new += _binary(a, b)
         for c in self.of(C.BOOL, size - 1):
             if not (isinstance(c.expr, C.Prim) and c.expr.op == "not"):
-                new.append((C.Prim("not", (c.expr,), C.BOOL), size))
+                new.append((C.Prim("not", (c.expr,), C.BOOL), _not(c.values)))
         new += self.calls(size)
-        for e, s in new:
-            self.add(e, s if isinstance(s, int) and s > 1 else size)
+        for e, values in new:
+            self.add(e, size, values)
 
-    def calls(self, size: int) -> list[tuple[C.Expr, int]]:
-        out: list[tuple[C.Expr, int]] = []
+    def calls(self, size: int) -> list[tuple[C.Expr, Callable[[], tuple[Any, ...]]]]:
+        out: list[tuple[C.Expr, Callable[[], tuple[Any, ...]]]] = []
         for fn in self.helpers:
             n = len(fn.params)
             for sizes in _compositions(size - 1, n):
                 pools = [self.of(t, k) for (_, t), k in zip(fn.params, sizes, strict=True)]
                 for args in itertools.product(*pools):
-                    out.append((C.CallE(fn.name, tuple(a.expr for a in args), fn.ret), size))
+                    e = C.CallE(fn.name, tuple(a.expr for a in args), fn.ret)
+                    out.append((e, _call(self.ex, fn, [a.values for a in args])))
         return out
 
 
@@ -198,18 +232,34 @@ def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
     return [(k, *rest) for k in range(1, total) for rest in _compositions(total - k, parts - 1)]
 
 
-def _binary(a: Cand, b: Cand) -> list[tuple[C.Expr, int]]:
+Values = tuple[Any, ...]
+
+
+def _not(v: Values) -> Callable[[], Values]:
+    return lambda: tuple(not x for x in v)
+
+
+def _call(ex: Examples, fn: C.FnDef, args: list[Values]) -> Callable[[], Values]:
+    return lambda: ex.call(fn, args)
+
+
+def _zip(op: Callable[[Any, Any], Any], a: Values, b: Values) -> Callable[[], Values]:
+    return lambda: tuple(map(op, a, b))
+
+
+def _binary(a: Cand, b: Cand) -> list[tuple[C.Expr, Callable[[], Values]]]:
     t = a.expr.type
-    out: list[tuple[C.Expr, int]] = []
-    both_literal = isinstance(a.expr, C.Lit) and isinstance(b.expr, C.Lit)
+    x, y, av, bv = a.expr, b.expr, a.values, b.values
+    out: list[tuple[C.Expr, Callable[[], Values]]] = []
+    both_literal = isinstance(x, C.Lit) and isinstance(y, C.Lit)
     if isinstance(t, C.EnumT | C.BoolT | C.IntT) and not both_literal:
-        out.append((C.Prim("==", (a.expr, b.expr), C.BOOL), 0))
+        out.append((C.Prim("==", (x, y), C.BOOL), _zip(operator.eq, av, bv)))
     if isinstance(t, C.IntT):
-        out.append((C.Prim("<", (a.expr, b.expr), C.BOOL), 0))
-        out.append((C.Prim("<", (b.expr, a.expr), C.BOOL), 0))
-        out.append((C.Prim("+", (a.expr, b.expr), C.INT), 0))
-        out.append((C.Prim("-", (a.expr, b.expr), C.INT), 0))
-        out.append((C.Prim("-", (b.expr, a.expr), C.INT), 0))
+        out.append((C.Prim("<", (x, y), C.BOOL), _zip(operator.lt, av, bv)))
+        out.append((C.Prim("<", (y, x), C.BOOL), _zip(operator.lt, bv, av)))
+        out.append((C.Prim("+", (x, y), C.INT), _zip(operator.add, av, bv)))
+        out.append((C.Prim("-", (x, y), C.INT), _zip(operator.sub, av, bv)))
+        out.append((C.Prim("-", (y, x), C.INT), _zip(operator.sub, bv, av)))
     return out
 
 
