@@ -75,7 +75,9 @@ class Examples:
         """`fn` applied row by row to argument value vectors (compositional evaluation: the
         arguments are never evaluated again; results are memoised per input)."""
         params = tuple(f"_a{i}" for i in range(len(fn.params)))
-        call = C.CallE(fn.name, tuple(C.Var(n, t) for n, (_, t) in zip(params, fn.params)), fn.ret)
+        call = C.CallE(
+            fn.name, tuple(C.Var(n, t) for n, (_, t) in zip(params, fn.params, strict=True)), fn.ret
+        )
         run: Callable[..., Any] | None = None
         out: list[Any] = []
         for r, c, m, *vs in zip(self.rows, self.caches, self.memos, *args, strict=True):
@@ -176,7 +178,9 @@ class Bank:
         for size in range(2, max_size + 1):
             self.grow(size)
 
-    def add(self, e: C.Expr, size: int, values: Callable[[], tuple[Any, ...]] | None = None) -> None:
+    def add(
+        self, e: C.Expr, size: int, values: Callable[[], tuple[Any, ...]] | None = None
+    ) -> None:
         """Keep `e` unless an earlier expression has the same values; `values` computes them from
         the children's vectors (compositional), else `e` is evaluated from scratch."""
         self.tried += 1
