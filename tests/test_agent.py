@@ -1,4 +1,6 @@
-"""The learning agent end to end: learning from scratch offline, and resuming a killed run."""
+"""The learning agent end to end: learning from scratch offline (report, correctness proof,
+plots), resuming a killed run; the correctness check and the distinguishing-exploration search on
+hand-written models."""
 
 from __future__ import annotations
 
@@ -10,10 +12,17 @@ import sys
 import time
 from pathlib import Path
 
-from worldcoder.agent import Agent, LearnConfig
+from dsl.check import check_file
+from dsl.compile import compile_program
+from dsl.values import Mission, state_from_json, transition_from_json
+from worldcoder.agent import Agent, LearnConfig, distinguishing_path, model_body
+from worldcoder.correctness import correct_model
+from worldcoder.envs import collect, make_env
 from worldcoder.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "models" / "minigrid.wc"
+PNG = b"\x89PNG\r\n\x1a\n"
 
 # Measured (seed 0, this code): Empty-5x5 reaches 10 successes in a row after 145 env steps: 100
 # random exploration steps, one synthesis, then ~5 steps per solved episode. 400 leaves room for a
@@ -33,6 +42,12 @@ def test_learns_empty_from_scratch_to_ten_successes_in_a_row(tmp_path: Path) -> 
     assert saved["successes"] == report["successes"]
     lines = (tmp_path / "run" / "transitions.jsonl").read_text().splitlines()
     assert len(lines) == report["total_env_steps"]
+    # The first accepted model is proved equivalent to models/minigrid.wc (on Empty-like states).
+    assert report["steps_to_correct_model"] is not None
+    assert report["steps_to_correct_model"] <= report["total_env_steps"]
+    assert report["model_accuracy"] == 1.0 and report["heldout_accuracy"] == 1.0
+    for name in ("success.png", "accuracy.png"):
+        assert (tmp_path / "run" / name).read_bytes().startswith(PNG)
 
 
 def test_a_killed_run_resumes_with_the_same_transitions(tmp_path: Path) -> None:
@@ -70,3 +85,70 @@ def test_a_killed_run_resumes_with_the_same_transitions(tmp_path: Path) -> None:
     # The episode cut by the kill is abandoned (its transitions stay data); every other one ran.
     assert report["episodes"] in (24, 25)
     assert max(r["episode"] for r in records) == 24
+    # The resumed run restored the accepted model (no second synthesis, the proof kept).
+    events = [json.loads(x) for x in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert sum(e["event"] == "synthesis" for e in events) == 1
+    assert report["steps_to_correct_model"] is not None
+
+
+def drop_at_open_doors(tmp_path: Path) -> Path:
+    """models/minigrid.wc, except that drop also succeeds in front of an open door."""
+    prior = REFERENCE.parent / "minigrid_prior.wc"
+    text = REFERENCE.read_text().replace('import "minigrid_prior.wc"', f'import "{prior}"')
+    assert text.count("front_empty()") == 3
+    text = text.replace("front_empty()", "drop_ok()") + (
+        "\ndef drop_ok() -> bool =\n"
+        "  front_empty() or any(p in objects: in_front(p) and p.kind == door and p.open)\n"
+    )
+    path = tmp_path / "drop_at_open_doors.wc"
+    path.write_text(text)
+    return path
+
+
+def test_correctness_check_proves_the_reference_and_refutes_a_near_miss(tmp_path: Path) -> None:
+    reference, near_miss = check_file(REFERENCE), check_file(drop_at_open_doors(tmp_path))
+    records = list(collect("MiniGrid-DoorKey-5x5-v0", 10, 0, max_steps=100))
+    states = [state_from_json(reference.schema, r["state"]) for r in records]
+    mission = Mission.of(records[0]["mission"])
+    assert correct_model(reference, "MiniGrid-DoorKey-5x5-v0", mission, states) is True
+    assert correct_model(near_miss, "MiniGrid-DoorKey-5x5-v0", mission, states) is False
+
+
+def test_distinguishing_search_finds_where_two_models_disagree(tmp_path: Path) -> None:
+    """From DoorKey's start, the nearest disagreement of the reference and the near miss is a
+    drop in front of the door after picking up the key and opening it; going there in the real
+    environment shows which model is right."""
+    reference = compile_program(check_file(REFERENCE))
+    near_miss = compile_program(check_file(drop_at_open_doors(tmp_path)))
+    env = make_env("MiniGrid-DoorKey-5x5-v0")
+    start_json, mission_text = env.reset(seed=0)
+    schema, mission = reference.program.schema, Mission.of(mission_text)
+    path = distinguishing_path(reference, [near_miss], state_from_json(schema, start_json), mission)
+    assert path is not None and path[-1] == "drop" and {"pickup", "toggle"} <= set(path)
+    state_json = start_json
+    for i, action in enumerate(path):
+        out = env.step(action)
+        t = transition_from_json(schema, {"state": state_json, "action": action, "next_state": out.state,
+                                          "reward": out.reward, "done": out.terminated, "mission": mission_text}, "real")  # fmt: skip
+        assert reference.step(t.state, action, mission).matches(t)  # the reference is exact
+        agree = near_miss.step(t.state, action, mission).matches(t)
+        assert agree == (i < len(path) - 1)  # the last action tells the models apart
+        state_json = out.state
+    assert (
+        distinguishing_path(reference, [reference], state_from_json(schema, start_json), mission)
+        is None
+    )
+
+
+def test_the_agent_explores_where_its_model_and_an_alternative_disagree(tmp_path: Path) -> None:
+    run = RunDir(tmp_path / "run")
+    config = LearnConfig("MiniGrid-DoorKey-5x5-v0", correctness=False)
+    run.create({"env": config.env})
+    agent = Agent(config, run)
+    agent._accept(model_body(REFERENCE.read_text()), save=False)
+    agent.alternatives = [model_body(drop_at_open_doors(tmp_path).read_text())]
+    state_json, mission = agent.env.reset(seed=0)
+    path = agent._explore(state_from_json(agent.schema, state_json), Mission.of(mission))
+    assert path and path[-1] == "drop"
+    events = [json.loads(x) for x in (tmp_path / "run" / "events.jsonl").read_text().splitlines()]
+    assert {"event": "distinguish", "length": len(path)}.items() <= events[-1].items()

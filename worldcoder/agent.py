@@ -4,30 +4,38 @@ Each episode: reset; if the current model is missing, inconsistent with the data
 optimistic for the start state and mission, synthesize (warm-started from the current model);
 plan in the model to a state where the reward fires; act, comparing every real step with the
 model's prediction. A mismatch is a counter-example: it is stored, the model is refined and the
-agent replans from where it stands. When no optimistic model or no plan is found, it explores
-with random actions. Everything is logged to a run directory (`worldcoder.rundir`) from which a
-killed run resumes with no transition lost or duplicated.
+agent replans from where it stands. When no optimistic model or no plan is found, it first
+looks for a reachable situation where the current model and synthesis' alternative programs
+predict differently (`distinguishing_path`) and goes there; failing that it explores with random
+actions. Every accepted model is scored on the data and on a fixed held-out set, and checked
+against the reference model (`worldcoder.correctness`) until one is proved equivalent.
+Everything is logged to a run directory (`worldcoder.rundir`) from which a killed run resumes
+with no transition lost or duplicated; plots are drawn from it at the end (`worldcoder.plots`).
+A curriculum (`worldcoder.curriculum`) hands an agent the transitions of earlier stages.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
-from dsl.errors import DslError
+from dsl.errors import DslError, RunError
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
 from solver import Limits
 from solver import plan as z3_plan
 from solver.bfs import bfs_plan
 from synth import Budget, Optimism, Spec, synthesize
 from synth.score import check_candidate, program_text
-from worldcoder.envs import ObjectEnv, domain_of, make_env
+from worldcoder.correctness import check_model
+from worldcoder.envs import ObjectEnv, collect, domain_of, make_env
+from worldcoder.plots import write_plots
 from worldcoder.rundir import RunDir
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -48,6 +56,13 @@ class LearnConfig:
     budget_seconds: float = 300.0
     explore_steps: int = 100
     """Random steps taken before the first synthesis (a model needs some data)."""
+    correctness: bool = True
+    """Check accepted models against the reference model (bounded equivalence)."""
+    correctness_timeout: float = 20.0
+    heldout_episodes: int = 5
+    """Random episodes (of other seeds) on which every accepted model is scored."""
+    distinguish_nodes: int = 5_000
+    """States the search for a distinguishing situation may expand."""
 
 
 @dataclass
@@ -57,20 +72,31 @@ class Stats:
     successes: int = 0
     streak: int = 0
     steps_to_first_success: int | None = None
+    steps_to_correct_model: int | None = None
+    correctness_seconds: float = 0.0
+    explained: int = 0
+    """Transitions (of all the data) the current model reproduces."""
+    heldout_accuracy: float | None = None
     synthesis_seconds: float = 0.0
     solver_seconds: float = 0.0
     synth_calls: int = 0
     llm_calls: int = 0
     llm_tokens: int = 0
     counterexamples: int = 0
-    curve: list[dict[str, Any]] = field(default_factory=list)
+    distinguishing: int = 0
 
 
 Progress = Callable[[str], None]
 
 
 class Agent:
-    def __init__(self, config: LearnConfig, run: RunDir, progress: Progress | None = None) -> None:
+    """One learning run in one environment. `inherited` holds transition records of earlier
+    curriculum stages: they are data the model must keep explaining, not steps of this run."""
+
+    def __init__(
+        self, config: LearnConfig, run: RunDir, progress: Progress | None = None,
+        inherited: Sequence[dict[str, Any]] = (),
+    ) -> None:  # fmt: skip
         self.config = config
         self.run = run
         self.progress = progress or (lambda _msg: None)
@@ -84,10 +110,16 @@ class Agent:
         self.data: list[tuple[int, Transition]] = []
         self.model_text: str | None = None
         self.model: CompiledModel | None = None
+        self.alternatives: list[str] = []
+        self.heldout: list[Transition] | None = None
+        self.unchecked = False
         self.stats = Stats()
         self.started = time.perf_counter()
         self.model_ok = False
         self.explore_until = 0
+        self.inherited = len(inherited)
+        for rec in inherited:
+            self._remember(rec)
         self._resume()
 
     # -- resume
@@ -104,21 +136,25 @@ class Agent:
                 self.stats.streak = rec["streak"]
                 if rec["success"] and self.stats.steps_to_first_success is None:
                     self.stats.steps_to_first_success = rec["env_steps"]
+            elif rec.get("event") == "correctness" and rec["status"] == "equivalent":
+                self.stats.steps_to_correct_model = rec["env_steps"]
         latest = self.run.latest_model()
         if latest is not None:
-            self._accept(latest.read_text(), save=False)
+            self._accept(model_body(latest.read_text()), save=False)
 
     def _remember(self, rec: dict[str, Any]) -> None:
         line = len(self.data) + 1
         self.data.append(
             (line, transition_from_json(self.schema, rec, f"transitions.jsonl:{line}"))
         )
-        self.stats.env_steps = len(self.data)
+        self.stats.env_steps = max(0, len(self.data) - self.inherited)
 
     # -- the loop
 
     def learn(self) -> dict[str, Any]:
         for episode in range(self.next_episode, self.config.episodes):
+            if self.stats.streak >= self.config.streak:
+                break  # a resumed run that had already finished
             success = self.episode(episode)
             self.stats.episodes += 1
             self.stats.successes += int(success)
@@ -126,8 +162,8 @@ class Agent:
             if success and self.stats.steps_to_first_success is None:
                 self.stats.steps_to_first_success = self.stats.env_steps
             self.run.append("events.jsonl", {"event": "episode", "episode": episode, "success": success,
-                                             "streak": self.stats.streak, "env_steps": self.stats.env_steps})  # fmt: skip
-            self.stats.curve.append({"env_steps": self.stats.env_steps, "success": success})
+                                             "streak": self.stats.streak, "env_steps": self.stats.env_steps,
+                                             "accuracy": self.accuracy(), "heldout_accuracy": self.stats.heldout_accuracy})  # fmt: skip
             self.run.write_report(self.report())
             self.progress(self.status(episode))
             if self.stats.streak >= self.config.streak:
@@ -135,6 +171,7 @@ class Agent:
         self.env.close()
         report = self.report()
         self.run.write_report(report)
+        self.progress(write_plots(self.run.path))
         return report
 
     def episode(self, episode: int) -> bool:
@@ -153,11 +190,13 @@ class Agent:
             self.run.append("transitions.jsonl", rec)
             self._remember(rec)
             t = self.data[-1][1]
-            if self.model is not None and not self._predicts(t):
+            if self.model is not None and self._predicts(t):
+                self.stats.explained += 1
+            elif self.model is not None:
                 self.stats.counterexamples += 1
                 self.run.append(
                     "events.jsonl",
-                    {"event": "counterexample", "line": len(self.data), "action": action},
+                    {"event": "counterexample", "line": self.stats.env_steps, "action": action},
                 )
                 self.model_ok = False
                 plan = []
@@ -180,20 +219,26 @@ class Agent:
             return []  # exploring after a failed synthesis: gather data before trying again
         if self.model is None or not self.model_ok:
             self.synthesize(state, mission)
+        self._check_correct(state, mission)  # a model restored on resume or inherited
         if self.model is None:
-            return self._explore()
+            return self._explore(state, mission)
         found = self._plan(state, mission)
         if found is None:  # not optimistic from here: refine with this start state
             self.synthesize(state, mission)
             found = self._plan(state, mission) if self.model is not None else None
         if found is None:
-            return self._explore()
+            return self._explore(state, mission)
         self.run.append("events.jsonl", {"event": "plan", "env_steps": self.stats.env_steps,
                                          "length": None if found is None else len(found)})  # fmt: skip
         return found or []
 
-    def _explore(self) -> list[str]:
-        """No optimistic model: act randomly for a while, then synthesize again."""
+    def _explore(self, state: State, mission: Mission) -> list[str]:
+        """No optimistic model: go where the candidate models disagree, or else act randomly for
+        a while; then synthesize again."""
+        path = self._distinguish(state, mission)
+        if path:
+            self.explore_until = self.stats.env_steps + len(path)
+            return path
         self.explore_until = self.stats.env_steps + self.config.explore_steps
         self.run.append("events.jsonl", {"event": "explore", "env_steps": self.stats.env_steps,
                                          "until": self.explore_until})  # fmt: skip
@@ -222,6 +267,10 @@ class Agent:
         self.progress(f"synthesizing from {len(self.data)} transitions ...")
         result = synthesize(spec, self.config.proposer)
         seconds = time.perf_counter() - t0
+        before = self.accuracy()
+        if result.text and result.consistent:
+            self._accept(result.text, save=True)
+        self.alternatives = list(result.alternatives)
         self.stats.synth_calls += 1
         self.stats.synthesis_seconds += seconds
         self.stats.solver_seconds += result.cost.solver_seconds
@@ -230,28 +279,91 @@ class Agent:
         self.run.append("events.jsonl", {"event": "synthesis", "env_steps": self.stats.env_steps,
                                          "consistent": result.consistent, "optimistic": result.optimistic,
                                          "failing": len(result.failing), "seconds": seconds,
-                                         "candidates": result.cost.candidates})  # fmt: skip
-        if result.text and result.consistent:
-            self._accept(result.text, save=True)
+                                         "candidates": result.cost.candidates, "accuracy_before": before,
+                                         "accuracy": self.accuracy(), "heldout_accuracy": self.stats.heldout_accuracy,
+                                         "alternatives": len(result.alternatives)})  # fmt: skip
+        self._check_correct(state, mission)
 
     def _accept(self, body: str, *, save: bool) -> None:
-        try:
-            program = check_candidate(self.prior_spec, body)
-            self.model = compile_program(program)
-        except DslError:
+        model = self._compiled(body)
+        if model is None:
             return
-        self.model_text = body
-        self.model_ok = all(self._predicts(t) for _, t in self.data)
+        self.model, self.model_text, self.unchecked = model, body, True
+        self.stats.explained = sum(self._predicts(t) for _, t in self.data)
+        self.model_ok = self.stats.explained == len(self.data)
+        self.stats.heldout_accuracy = self._heldout_accuracy(model)
         if save:
             self.run.save_model(
                 program_text(self.prior_spec, body, self.run.path / "models" / "x.wc")
             )
+
+    def _compiled(self, body: str) -> CompiledModel | None:
+        try:
+            return compile_program(check_candidate(self.prior_spec, body))
+        except (DslError, RunError):
+            return None
+
+    # -- model quality: accuracy, held-out accuracy, correctness
+
+    def accuracy(self) -> float | None:
+        """The current model's fraction of the data (this run's and inherited) it reproduces."""
+        if self.model is None or not self.data:
+            return None
+        return round(self.stats.explained / len(self.data), 6)
+
+    def _heldout_accuracy(self, model: CompiledModel) -> float | None:
+        if self.heldout is None:
+            records = collect(self.config.env, self.config.heldout_episodes,
+                              1_000_000 + self.config.seed, max_steps=60)  # fmt: skip
+            self.heldout = [transition_from_json(self.schema, r, "held-out") for r in records]
+        if not self.heldout:
+            return None
+        hits = sum(model.step(t.state, t.action, t.mission).matches(t) for t in self.heldout)
+        return round(hits / len(self.heldout), 6)
+
+    def _check_correct(self, state: State, mission: Mission) -> None:
+        """Once per accepted model, until one is proved: bounded equivalence with the reference
+        on states like the ones this run acted from. A held-out mismatch already disproves it."""
+        if not self.unchecked or self.model is None:
+            return
+        self.unchecked = False
+        if not self.config.correctness or self.stats.steps_to_correct_model is not None:
+            return
+        event: dict[str, Any] = {"event": "correctness", "env_steps": self.stats.env_steps}
+        if self.stats.heldout_accuracy is not None and self.stats.heldout_accuracy < 1:
+            self.run.append("events.jsonl", {**event, "status": "heldout-mismatch", "seconds": 0.0})
+            return
+        states = list({t.state: None for _, t in self.data[self.inherited :]} | {state: None})
+        verdict = check_model(self.model.program, self.config.env, mission, states,
+                              timeout=self.config.correctness_timeout)  # fmt: skip
+        self.stats.correctness_seconds += verdict.seconds
+        self.run.append("events.jsonl", {**event, "status": verdict.status, "seconds": round(verdict.seconds, 3)})  # fmt: skip
+        if verdict.status == "equivalent":
+            self.stats.steps_to_correct_model = self.stats.env_steps
+
+    # -- distinguishing exploration
+
+    def _distinguish(self, state: State, mission: Mission) -> list[str] | None:
+        """A path to a situation where the current model and an alternative disagree."""
+        models = [m for m in map(self._compiled, [self.model_text or "", *self.alternatives]) if m]
+        if len(models) < 2:
+            return None
+        t0 = time.perf_counter()
+        path = distinguishing_path(models[0], models[1:], state, mission,
+                                   max_nodes=self.config.distinguish_nodes)  # fmt: skip
+        self.stats.distinguishing += path is not None
+        self.run.append("events.jsonl", {"event": "distinguish", "env_steps": self.stats.env_steps,
+                                         "models": len(models), "length": None if path is None else len(path),
+                                         "seconds": round(time.perf_counter() - t0, 3)})  # fmt: skip
+        return path
 
     # -- reporting
 
     def status(self, episode: int) -> str:
         s = self.stats
         model = "none" if self.model is None else ("consistent" if self.model_ok else "refining")
+        if self.model is not None and s.steps_to_correct_model is not None:
+            model = "proved correct" if self.model_ok else model
         return (f"episode {episode + 1}/{self.config.episodes}  steps {s.env_steps}  successes {s.successes} "
                 f"(streak {s.streak})  model {model}  synth {s.synth_calls}x {s.synthesis_seconds:.0f}s")  # fmt: skip
 
@@ -261,10 +373,55 @@ class Agent:
             "env": self.config.env, "seed": self.config.seed, "proposer": self.config.proposer,
             "planner": self.config.planner, "total_env_steps": s.env_steps, "episodes": s.episodes,
             "successes": s.successes, "success_streak": s.streak,
-            "steps_to_first_success": s.steps_to_first_success, "steps_to_correct_model": None,
+            "steps_to_first_success": s.steps_to_first_success, "steps_to_correct_model": s.steps_to_correct_model,
             "synthesis_seconds": round(s.synthesis_seconds, 3), "solver_seconds": round(s.solver_seconds, 3),
+            "correctness_seconds": round(s.correctness_seconds, 3),
             "synthesis_calls": s.synth_calls, "counterexamples": s.counterexamples,
+            "distinguishing_explorations": s.distinguishing, "inherited_transitions": self.inherited,
+            "model_accuracy": self.accuracy(), "heldout_accuracy": s.heldout_accuracy,
             "llm_calls": s.llm_calls, "llm_tokens": s.llm_tokens,
             "final_model": str(self.run.latest_model()) if self.run.latest_model() else None,
             "config": asdict(self.config),
         }  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def model_body(text: str) -> str:
+    """A saved model file without its import lines (the prior is put back in scope when it is
+    checked)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("import "))
+
+
+def distinguishing_path(
+    base: CompiledModel, others: Sequence[CompiledModel], start: State, mission: Mission,
+    *, max_nodes: int = 5_000,
+) -> list[str] | None:  # fmt: skip
+    """Breadth-first over the states `base` predicts from `start`: the shortest action list after
+    whose last action some model of `others` predicts (next state, reward or done) differently
+    from `base` (the actions before it agree or not, `base` predicts where they lead). None when
+    no such situation is within `max_nodes` states."""
+    actions = base.program.schema.action.members if base.program.schema.action else ()
+    parents: dict[State, tuple[State, str] | None] = {start: None}
+    frontier = deque([start])
+    while frontier and len(parents) <= max_nodes:
+        state = frontier.popleft()
+        for action in actions:
+            out = base.step(state, action, mission)
+            if any(m.step(state, action, mission) != out for m in others):
+                return [*_path_to(parents, state), action]
+            if not out.done and out.next_state not in parents:
+                parents[out.next_state] = (state, action)
+                frontier.append(out.next_state)
+    return None
+
+
+def _path_to(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
+    out: list[str] = []
+    link = parents[state]
+    while link is not None:
+        state, action = link
+        out.append(action)
+        link = parents[state]
+    return out[::-1]

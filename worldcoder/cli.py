@@ -19,6 +19,7 @@ from dsl.errors import DslError, RunError
 from dsl.parse import parse_file
 from dsl.pretty import pretty
 from dsl.values import DataError
+from worldcoder.curriculum import add_curriculum_parser
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
 from worldcoder.learn_cli import add_learn_parser
 from worldcoder.solve_cli import add_solve_parser
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_solve_parser(sub, _positive, _natural)
     add_synth_parser(sub, _positive, _natural)
     add_learn_parser(sub, _positive, _natural)
+    add_curriculum_parser(sub, _positive, _natural)
     return parser
 
 

@@ -1,12 +1,18 @@
-"""`worldcoder learn`: learn a world model from scratch by acting, offline by default."""
+"""`worldcoder learn`: learn a world model from scratch by acting, offline by default.
+
+Owns the command's flags, the live progress line (`progress_printer`, shared with
+`worldcoder curriculum`) and the closing output: the learned program and a one-line summary.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from worldcoder.agent import PLANNERS, Agent, LearnConfig
 from worldcoder.rundir import RunDir
@@ -26,6 +32,10 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
         "--streak", type=positive, default=10, help="stop after this many successes in a row"
     )
     p.add_argument("--budget-seconds", type=float, default=300.0, help="per synthesis call")
+    p.add_argument("--explore-steps", type=natural, default=100,
+                   help="random steps before the first synthesis and after a failed one")  # fmt: skip
+    p.add_argument("--no-correctness", action="store_true",
+                   help="do not check accepted models against the reference model")  # fmt: skip
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/ENV-seedS-TIME")
     p.add_argument(
         "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
@@ -34,32 +44,17 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    if args.resume is not None:
-        run = RunDir(args.resume)
-        config = LearnConfig(**run.config())
-    else:
-        if not args.env:
-            print("error: --env is required (or --resume DIR)", file=sys.stderr)
-            return 2
-        config = LearnConfig(args.env, args.episodes, args.seed, args.proposer, args.planner,
-                             args.horizon, None, args.streak, args.budget_seconds)  # fmt: skip
-        path = (
-            args.run_dir
-            or Path("runs") / f"{args.env}-seed{args.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
-        )
-        run = RunDir(path)
-        from dataclasses import asdict
-
-        run.create(asdict(config))
+    if args.resume is None and not args.env:
+        print("error: --env is required (or --resume DIR)", file=sys.stderr)
+        return 2
+    try:
+        run, config = _run_and_config(args)
+    except (FileExistsError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(f"run directory: {run.path}", file=sys.stderr)
-    live = sys.stderr.isatty()
-
-    def progress(message: str) -> None:
-        sys.stderr.write(("\r\033[K" if live else "") + message + ("" if live else "\n"))
-        sys.stderr.flush()
-
-    report = Agent(config, run, progress).learn()
-    if live:
+    report = Agent(config, run, progress_printer(sys.stderr)).learn()
+    if sys.stderr.isatty():
         sys.stderr.write("\n")
     model = report["final_model"]
     if model:
@@ -67,7 +62,40 @@ def cmd_learn(args: argparse.Namespace) -> int:
     print(
         f"{report['env']}: {report['successes']}/{report['episodes']} episodes solved "
         f"(streak {report['success_streak']}), {report['total_env_steps']} env steps, first success at "
-        f"step {report['steps_to_first_success']}, synthesis {report['synthesis_seconds']:.1f} s; "
-        f"report {run.path / 'report.json'}"
-    )
+        f"step {report['steps_to_first_success']}, correct model at step {report['steps_to_correct_model']}, "
+        f"synthesis {report['synthesis_seconds']:.1f} s; report {run.path / 'report.json'}"
+    )  # fmt: skip
     return 0 if report["success_streak"] >= config.streak else 1
+
+
+def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
+    if args.resume is not None:
+        run = RunDir(args.resume)
+        return run, LearnConfig(**run.config())
+    config = LearnConfig(
+        args.env, episodes=args.episodes, seed=args.seed, proposer=args.proposer,
+        planner=args.planner, horizon=args.horizon, streak=args.streak,
+        budget_seconds=args.budget_seconds, explore_steps=args.explore_steps,
+        correctness=not args.no_correctness,
+    )  # fmt: skip
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run = RunDir(args.run_dir or Path("runs") / f"{args.env}-seed{args.seed}-{stamp}")
+    run.create(asdict(config))
+    return run, config
+
+
+def progress_printer(stream: TextIO, every: float = 1.0) -> Callable[[str], None]:
+    """A live status line on a terminal; elsewhere one line per message, status lines (which
+    come every step) at most once per `every` seconds."""
+    live = stream.isatty()
+    last = [0.0]
+
+    def show(message: str) -> None:
+        now = time.monotonic()
+        if not live and " steps " in message and now - last[0] < every:
+            return
+        last[0] = now
+        stream.write(("\r\033[K" if live else "") + message + ("" if live else "\n"))
+        stream.flush()
+
+    return show

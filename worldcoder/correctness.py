@@ -1,0 +1,179 @@
+"""Is a learned model correct? Bounded equivalence with the hand-written reference model.
+
+This module owns the check behind report.json's `steps_to_correct_model`: a learned program is
+compared with `models/<domain>.wc` by the solver's bounded equivalence (`solver.equivalent`) on
+every state of the environment's grid (border walls plus a few free objects) that looks like the
+states the agent has seen. "Looks like" is an assumption built from the data only:
+
+- every enum and bool field of the agent and of the objects takes only values seen in the data
+  (the kinds present, the colours present, carrying only kinds seen carried, ...);
+- each well-formedness property of a small per-domain list (objects on the grid or carried, one
+  object per cell, the agent not inside a wall, ...) is assumed exactly when every seen state
+  satisfies it.
+
+The reference model is only read here, never by the learner.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsl import core as C
+from dsl.check import check_modules
+from dsl.compile import ExprCompiler
+from dsl.parse import load_modules, parse_module
+from dsl.syntax import Module
+from dsl.values import Mission, State
+from solver import Bounds, Limits, equivalent
+from worldcoder.envs import domain_of
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+REFERENCES = {"minigrid": "minigrid.wc", "sokoban": "sokoban.wc", "taxi": "taxi.wc"}
+ASSUME = "seen_like"
+"""The name of the assumption helper added to the reference program."""
+
+WELL_FORMED: dict[str, tuple[str, ...]] = {
+    "minigrid": (
+        "agent.x >= 0 and agent.y >= 0",
+        "not blocked(agent.x, agent.y)",
+        "all(o in objects: on_grid(o) or o.carried)",
+        "all(o in objects: not o.carried or o.x == -1 and o.y == -1)",
+        "all(o in objects: not o.carried or o.kind == agent.carrying)",
+        "count(o in objects: o.carried) == (if agent.carrying == Kind.none then 0 else 1)",
+        "all(o in objects: not on_grid(o) or count(p in objects: obj_at(p, o.x, o.y)) == 1)",
+        "all(o in objects: o.kind == Kind.door or not o.open and not o.locked)",
+        "all(o in objects: not o.locked or not o.open)",
+    ),
+    "sokoban": (
+        "all(o in objects: o.kind == Kind.target or not (o.x == agent.x and o.y == agent.y))",
+        "all(o in objects: count(p in objects: p.x == o.x and p.y == o.y and p.kind == o.kind) == 1)",
+        "all(o in objects: o.kind != Kind.wall or count(p in objects: p.x == o.x and p.y == o.y) == 1)",
+        "count(o in objects: o.kind == Kind.box) == count(o in objects: o.kind == Kind.target)",
+        "any(o in objects: o.kind == Kind.box)",
+    ),
+    "taxi": (
+        "count(o in objects: o.kind == Kind.passenger) == 1",
+        "count(o in objects: o.kind == Kind.destination) == 1",
+        "all(o in objects: o.in_taxi == (o.x == -1))",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    """"equivalent", "counterexample", "unknown" (solver limit) or "no-reference"."""
+    seconds: float = 0.0
+    assumption: str = ""
+    counterexample: dict[str, object] | None = None
+
+
+def correct_model(
+    program: C.Program, env_id: str, mission: Mission, states_seen: Sequence[State],
+    *, extra_objects: int = 3, timeout: float = 20.0,
+) -> bool | None:  # fmt: skip
+    """True when `program` is proved equivalent to the reference model on states like the ones
+    seen; False when not (or not proved in time); None when the domain has no reference."""
+    verdict = check_model(program, env_id, mission, states_seen,
+                          extra_objects=extra_objects, timeout=timeout)  # fmt: skip
+    return None if verdict.status == "no-reference" else verdict.status == "equivalent"
+
+
+def check_model(
+    program: C.Program, env_id: str, mission: Mission, states_seen: Sequence[State],
+    *, extra_objects: int = 3, timeout: float = 20.0,
+) -> Verdict:  # fmt: skip
+    """The full answer behind `correct_model`, with the solver's time and the assumption used."""
+    domain = domain_of(env_id)
+    if domain not in REFERENCES or not (MODELS / REFERENCES[domain]).exists() or not states_seen:
+        return Verdict("no-reference")
+    started = time.perf_counter()
+    modules = load_modules(MODELS / REFERENCES[domain])
+    assumption = seen_assumption(modules, domain, states_seen)
+    helper = parse_module(f"def {ASSUME}() -> bool = {assumption}", "<assumption>")
+    reference = check_modules([*modules, helper])
+    width, height = grid_size(reference.schema, states_seen)
+    walls = "wall" in kind_members(reference.schema)
+    bounds = Bounds(width, height, extra_objects, walls=walls)
+    found = equivalent(reference, program, bounds, mission, Limits(timeout=timeout), assume=ASSUME)
+    return Verdict(found.status, time.perf_counter() - started, assumption, found.state)
+
+
+def seen_assumption(modules: Sequence[Module], domain: str, states: Sequence[State]) -> str:
+    """A conjunction (DSL text) that every state in `states` satisfies."""
+    schema = check_modules(modules).schema
+    candidates = list(WELL_FORMED.get(domain, ()))
+    if domain == "minigrid":
+        candidates.append(standing_on_seen(schema, states))
+    parts = [*field_restrictions(schema, states), *holding(modules, candidates, states)]
+    return " and ".join(f"({p})" for p in parts) or "true"
+
+
+def field_restrictions(schema: C.Schema, states: Sequence[State]) -> Iterable[str]:
+    """Every enum or bool field of the agent and of the objects keeps to the values seen."""
+    for i, f in enumerate(schema.agent):
+        seen = {s.agent[i] for s in states}
+        if restricted(f, seen):
+            yield one_of(f"agent.{f.name}", f.type, seen)
+    for i, f in enumerate(schema.object):
+        seen = {o[i] for s in states for o in s.objects}
+        if restricted(f, seen):
+            yield f"all(o in objects: {one_of(f'o.{f.name}', f.type, seen)})"
+
+
+def restricted(f: C.Field, seen: set[C.Scalar]) -> bool:
+    if isinstance(f.type, C.BoolT):
+        return len(seen) == 1
+    return isinstance(f.type, C.EnumT) and bool(seen) and len(seen) < len(f.type.members)
+
+
+def one_of(expr: str, t: C.Type, values: set[C.Scalar]) -> str:
+    if isinstance(t, C.BoolT):
+        return expr if True in values else f"not {expr}"
+    assert isinstance(t, C.EnumT)
+    return " or ".join(f"{expr} == {t.name}.{v}" for v in sorted(map(str, values)))
+
+
+def standing_on_seen(schema: C.Schema, states: Sequence[State]) -> str:
+    """MiniGrid: the agent shares its cell only with object kinds it was seen standing on."""
+    kind, x, y = (schema.object_index(n) for n in ("kind", "x", "y"))
+    ax, ay = schema.agent_index("x"), schema.agent_index("y")
+    under = {
+        o[kind] for s in states for o in s.objects if (o[x], o[y]) == (s.agent[ax], s.agent[ay])
+    }
+    allowed = one_of("o.kind", schema.object[kind].type, under) if under else "false"
+    return f"all(o in objects: not obj_at(o, agent.x, agent.y) or {allowed})"
+
+
+def holding(
+    modules: Sequence[Module], candidates: Sequence[str], states: Sequence[State]
+) -> list[str]:
+    """The candidates (DSL bool expressions) that every state satisfies."""
+    names = [f"seen_candidate_{i}" for i in range(len(candidates))]
+    text = "\n".join(f"def {n}() -> bool = {c}" for n, c in zip(names, candidates, strict=True))
+    program = check_modules([*modules, parse_module(text, "<candidates>")])
+    compiler = ExprCompiler(program)
+    action = program.schema.action.members[0] if program.schema.action else ""
+    out = []
+    for name, candidate in zip(names, candidates, strict=True):
+        run = compiler.compile(C.CallE(name, (), C.BOOL))
+        if all(run(s, None, action, (), {}) for s in states):
+            out.append(candidate)
+    return out
+
+
+def grid_size(schema: C.Schema, states: Sequence[State]) -> tuple[int, int]:
+    """Width and height: one more than the largest x and y of the agent or any object seen."""
+    return tuple(  # type: ignore[return-value]
+        1 + max(max(int(s.agent[schema.agent_index(a)]), *(int(o[schema.object_index(a)]) for o in s.objects))
+                for s in states)
+        for a in ("x", "y")
+    )  # fmt: skip
+
+
+def kind_members(schema: C.Schema) -> tuple[str, ...]:
+    kind = next((f.type for f in schema.object if f.name == "kind"), None)
+    return kind.members if isinstance(kind, C.EnumT) else ()
