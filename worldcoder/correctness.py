@@ -17,9 +17,10 @@ The reference model is only read here, never by the learner.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from dsl import core as C
 from dsl.check import check_modules
@@ -31,35 +32,39 @@ from solver import Bounds, Limits, equivalent
 from worldcoder.envs import domain_of
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
-REFERENCES = {"minigrid": "minigrid.wc", "sokoban": "sokoban.wc", "taxi": "taxi.wc"}
+REFERENCES: Mapping[str, str] = MappingProxyType(
+    {"minigrid": "minigrid.wc", "sokoban": "sokoban.wc", "taxi": "taxi.wc"}
+)
 ASSUME = "seen_like"
 """The name of the assumption helper added to the reference program."""
 
-WELL_FORMED: dict[str, tuple[str, ...]] = {
-    "minigrid": (
-        "agent.x >= 0 and agent.y >= 0",
-        "not blocked(agent.x, agent.y)",
-        "all(o in objects: on_grid(o) or o.carried)",
-        "all(o in objects: not o.carried or o.x == -1 and o.y == -1)",
-        "all(o in objects: not o.carried or o.kind == agent.carrying)",
-        "count(o in objects: o.carried) == (if agent.carrying == Kind.none then 0 else 1)",
-        "all(o in objects: not on_grid(o) or count(p in objects: obj_at(p, o.x, o.y)) == 1)",
-        "all(o in objects: o.kind == Kind.door or not o.open and not o.locked)",
-        "all(o in objects: not o.locked or not o.open)",
-    ),
-    "sokoban": (
-        "all(o in objects: o.kind == Kind.target or not (o.x == agent.x and o.y == agent.y))",
-        "all(o in objects: count(p in objects: p.x == o.x and p.y == o.y and p.kind == o.kind) == 1)",
-        "all(o in objects: o.kind != Kind.wall or count(p in objects: p.x == o.x and p.y == o.y) == 1)",
-        "count(o in objects: o.kind == Kind.box) == count(o in objects: o.kind == Kind.target)",
-        "any(o in objects: o.kind == Kind.box)",
-    ),
-    "taxi": (
-        "count(o in objects: o.kind == Kind.passenger) == 1",
-        "count(o in objects: o.kind == Kind.destination) == 1",
-        "all(o in objects: o.in_taxi == (o.x == -1))",
-    ),
-}
+WELL_FORMED: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "minigrid": (
+            "agent.x >= 0 and agent.y >= 0",
+            "not blocked(agent.x, agent.y)",
+            "all(o in objects: on_grid(o) or o.carried)",
+            "all(o in objects: not o.carried or o.x == -1 and o.y == -1)",
+            "all(o in objects: not o.carried or o.kind == agent.carrying)",
+            "count(o in objects: o.carried) == (if agent.carrying == Kind.none then 0 else 1)",
+            "all(o in objects: not on_grid(o) or count(p in objects: obj_at(p, o.x, o.y)) == 1)",
+            "all(o in objects: o.kind == Kind.door or not o.open and not o.locked)",
+            "all(o in objects: not o.locked or not o.open)",
+        ),
+        "sokoban": (
+            "all(o in objects: o.kind == Kind.target or not (o.x == agent.x and o.y == agent.y))",
+            "all(o in objects: count(p in objects: p.x == o.x and p.y == o.y and p.kind == o.kind) == 1)",
+            "all(o in objects: o.kind != Kind.wall or count(p in objects: p.x == o.x and p.y == o.y) == 1)",
+            "count(o in objects: o.kind == Kind.box) == count(o in objects: o.kind == Kind.target)",
+            "any(o in objects: o.kind == Kind.box)",
+        ),
+        "taxi": (
+            "count(o in objects: o.kind == Kind.passenger) == 1",
+            "count(o in objects: o.kind == Kind.destination) == 1",
+            "all(o in objects: o.in_taxi == (o.x == -1))",
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
