@@ -29,7 +29,7 @@ from synth.spec import Cost, Result, Spec
 
 SAMPLE = 300
 OBJECT_SAMPLE = 600
-ROUNDS = 5
+ROUNDS = 20
 
 
 @dataclass
@@ -116,7 +116,7 @@ def learn(
     )
     bank = Bank(agent_ex, words, with_post=False, max_size=3)
     cost.candidates += bank.tried
-    for i, f in enumerate(schema.agent):
+    for i, f in _by_changes(schema.agent, [(t.state.agent, t.next_state.agent) for t in data]):
         target = [t.next_state.agent[i] for t in data]
         if all(t.state.agent[i] == t.next_state.agent[i] for t in data):
             continue
@@ -126,7 +126,8 @@ def learn(
     rows = _object_rows(data, rng, focus or set())
     if rows:
         obank = _object_bank(program, data, rows, words, compiler, cost, memo)
-        for i, f in enumerate(schema.object):
+        pairs = [(data[ti].state.objects[j], data[ti].next_state.objects[j]) for ti, j in rows]
+        for i, f in _by_changes(schema.object, pairs):
             target = [data[ti].next_state.objects[j][i] for ti, j in rows]
             if all(
                 data[ti].state.objects[j][i] == v for (ti, j), v in zip(rows, target, strict=True)
@@ -160,6 +161,15 @@ def learn(
     out.reward = reward if reward is not None else out.reward
     out.done = done if done is not None else out.done
     return out
+
+
+def _by_changes(
+    fields: tuple[C.Field, ...], pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]]
+) -> list[tuple[int, C.Field]]:
+    """Fields in the order they are learned: the most often changed first, so that fields seen
+    change less reuse the guards of better-supported ones (x moves like y)."""
+    counts = [sum(1 for a, b in pairs if a[i] != b[i]) for i in range(len(fields))]
+    return sorted(enumerate(fields), key=lambda f: -counts[f[0]])
 
 
 def _object_bank(
@@ -276,16 +286,23 @@ def _reward_guards(
         compiler,
         memo,
     )
-    bank = Bank(ex, words, with_post=True, max_size=3)
+    bank = Bank(ex, words, with_post=True, max_size=3, keep_unseen=True)
     cost.candidates += bank.tried
     unrewarded = bits(t.reward <= 0 for t in data)
-    atoms = sorted(bank.of(C.BOOL), key=lambda c: (0 if _grounded(c.expr, words) else 1, c.size))
+    atoms = sorted(
+        bank.of(C.BOOL),
+        key=lambda c: (0 if _grounded(c.expr, words) else 1, c.size, not _mentions_next(c.expr)),
+    )
     guards = [[a] for a in atoms if not bits(a.values) & unrewarded]
     guards += [
         [a, b] for a, b in _pairs(atoms[:60]) if not (bits(a.values) & bits(b.values) & unrewarded)
     ]
     guards.sort(
-        key=lambda g: (0 if any(_grounded(c.expr, words) for c in g) else 1, sum(c.size for c in g))
+        key=lambda g: (
+            0 if any(_grounded(c.expr, words) for c in g) else 1,
+            sum(c.size for c in g),
+            not any(_mentions_next(c.expr) for c in g),
+        )
     )
     return [_conj([c.expr for c in g]) for g in guards[:40]]
 
@@ -298,10 +315,14 @@ def _with_reward(
     for guard in guards:
         trial = Learned(dict(learned.agent), dict(learned.objects),
                         C.Ite(guard, C.Lit(1, C.INT), learned.reward, C.INT),
-                        C.Prim("or", (guard, learned.done), C.BOOL))  # fmt: skip
+                        _or(guard, learned.done))  # fmt: skip
         if _reachable(spec, trial, prior, cost):
             return trial
     return None
+
+
+def _or(a: C.Expr, b: C.Expr) -> C.Expr:
+    return a if b == C.Lit(False, C.BOOL) else C.Prim("or", (a, b), C.BOOL)
 
 
 def _conj(parts: list[C.Expr]) -> C.Expr:
@@ -443,6 +464,10 @@ def _interaction_rules(
                 if len(out) >= 4:
                     return out
     return out
+
+
+def _mentions_next(e: C.Expr) -> bool:
+    return e == C.StateRef("post") or any(_mentions_next(c) for c in children(e))
 
 
 def _mentions_obj(e: C.Expr) -> bool:

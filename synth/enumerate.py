@@ -120,7 +120,17 @@ def leaves(
     """(expression, size) of every leaf: fields, the action, constants, helpers without params."""
     schema = program.schema
     pre = C.StateRef("pre")
-    out: list[tuple[C.Expr, int]] = []
+    # Constants first: where a field or helper has the same values on the data, the constant is
+    # kept (a literal `false` reads better than a field that happens to be false everywhere).
+    out: list[tuple[C.Expr, int]] = [(C.Lit(True, C.BOOL), 1), (C.Lit(False, C.BOOL), 1)]
+    out += [(C.Lit(v, C.INT), 1) for v in dict.fromkeys((0, 1, -1, *constants))]
+    for enum in schema.enums:
+        if enum is not schema.action:  # mission-named members first (mission grounding)
+            members = sorted(enum.members, key=lambda m: m not in mission_words)
+            out += [(C.Lit(m, enum), 1) for m in members]
+    if schema.action is not None:
+        out += [(C.Lit(m, schema.action), 1) for m in schema.action.members]
+        out.append((C.ActionRef(schema.action), 1))
     for i, f in enumerate(schema.agent):
         out.append((C.GetField(C.AgentOf(pre), f.name, i, f.type), 1))
         if with_post:
@@ -129,16 +139,6 @@ def leaves(
         out.append((C.Var(OBJ_VAR, C.OBJ), 1))
         for i, f in enumerate(schema.object):
             out.append((C.GetField(C.Var(OBJ_VAR, C.OBJ), f.name, i, f.type), 1))
-    if schema.action is not None:
-        out.append((C.ActionRef(schema.action), 1))
-        out += [(C.Lit(m, schema.action), 1) for m in schema.action.members]
-    for enum in schema.enums:
-        if enum is schema.action:
-            continue
-        # Mission grounding: members the mission names come first (cheaper).
-        out += [(C.Lit(m, enum), 1 if m in mission_words else 2) for m in enum.members]
-    out += [(C.Lit(v, C.INT), 1) for v in dict.fromkeys((0, 1, -1, *constants))]
-    out += [(C.Lit(True, C.BOOL), 1), (C.Lit(False, C.BOOL), 1)]
     for fn in program.functions:
         if fn.params or (fn.uses_next and not with_post):
             continue
@@ -160,9 +160,12 @@ class Bank:
 
     def __init__(
         self, ex: Examples, mission_words: set[str], with_post: bool, max_size: int,
-        constants: Iterable[int] = (),
+        constants: Iterable[int] = (), keep_unseen: bool = False,
     ) -> None:  # fmt: skip
+        """`keep_unseen`: keep every predicate false on all examples, not just the first (the
+        data cannot tell them apart, but an optimistic reward guard must pick one)."""
         self.ex = ex
+        self.keep_unseen = keep_unseen
         self.by_type: dict[str, list[Cand]] = {}
         self.seen: dict[str, set[tuple[Any, ...]]] = {}
         self.tried = 0
@@ -190,10 +193,16 @@ class Bank:
             return
         k = _key(e.type)
         seen = self.seen.setdefault(k, set())
-        if vals in seen:
+        if vals in seen and not (
+            self.keep_unseen and isinstance(e.type, C.BoolT) and not any(vals)
+        ):
             return
         seen.add(vals)
         self.by_type.setdefault(k, []).append(Cand(e, size, vals))
+        negated = isinstance(e, C.Prim) and e.op == "not"
+        if isinstance(e.type, C.BoolT) and not isinstance(e, C.Lit) and not negated:
+            # A negation costs nothing: `not blocked` is as simple as `empty`.
+            self.add(C.Prim("not", (e,), C.BOOL), size, _not(vals))
 
     def of(self, t: C.Type, size: int | None = None) -> list[Cand]:
         cands = self.by_type.get(_key(t), [])
@@ -211,9 +220,6 @@ class Bank:
                     if k1 == k2 and i >= j:  # each unordered pair once, in bank order
                         continue
                     new += _binary(a, b)
-        for c in self.of(C.BOOL, size - 1):
-            if not (isinstance(c.expr, C.Prim) and c.expr.op == "not"):
-                new.append((C.Prim("not", (c.expr,), C.BOOL), _not(c.values)))
         new += self.calls(size)
         for e, values in new:
             self.add(e, size, values)
@@ -253,6 +259,8 @@ def _zip(op: Callable[[Any, Any], Any], a: Values, b: Values) -> Callable[[], Va
 
 def _binary(a: Cand, b: Cand) -> list[tuple[C.Expr, Callable[[], Values]]]:
     t = a.expr.type
+    if isinstance(a.expr, C.Lit):  # `action == Action.left`, not `Action.left == action`
+        a, b = b, a
     x, y, av, bv = a.expr, b.expr, a.values, b.values
     out: list[tuple[C.Expr, Callable[[], Values]]] = []
     both_literal = isinstance(x, C.Lit) and isinstance(y, C.Lit)
@@ -335,6 +343,76 @@ def solve_field(
 
 
 def _best_rule(
+    cover: list[tuple[Cand, int]],
+    preds: list[tuple[Cand, int]],
+    alive: int,
+    bad: int,
+    max_conj: int,
+    reuse: set[C.Expr],
+) -> tuple[list[Cand], Cand, int] | None:
+    """The next rule: the term fixing the most wrong examples under a conjunction that selects
+    all of them and nothing the term gets wrong (an exact rule); else the greedy best."""
+    ranked = sorted(
+        ((t, cov, (cov & bad).bit_count()) for t, cov in cover if cov & bad),
+        key=lambda tc: (-tc[2], tc[0].size, not isinstance(tc[0].expr, C.Lit)),
+    )
+    exact: tuple[tuple[int, int], list[Cand], Cand, int] | None = None
+    for term, cov, gain in ranked[:EXACT_TERMS]:
+        if exact is not None and gain < exact[0][0]:
+            break
+        found = _exact_guard(preds, alive & bad & cov, alive & ~cov, max_conj, reuse)
+        if found is not None:
+            guard = found
+            score = (gain, -(len(guard) + (0 if isinstance(term.expr, C.Lit) else term.size)))
+            if exact is None or score > exact[0]:
+                exact = (score, guard, term, alive & _conj_bits(preds, guard, alive))
+    if exact is not None:
+        return exact[1], exact[2], exact[3]
+    return _greedy_rule(cover, preds, alive, bad, max_conj, reuse)
+
+
+EXACT_TERMS = 200
+BRANCH = 6
+
+
+def _conj_bits(preds: list[tuple[Cand, int]], guard: list[Cand], start: int) -> int:
+    table = {id(p): b for p, b in preds}
+    for g in guard:
+        start &= table[id(g)]
+    return start
+
+
+def _exact_guard(
+    preds: list[tuple[Cand, int]], pos: int, neg: int, max_conj: int, reuse: set[C.Expr]
+) -> list[Cand] | None:
+    """The best conjunction of at most `max_conj` atoms true on every `pos` example and false on
+    every `neg` one: fewest atoms, then smallest, then most general (true on most examples, the
+    optimistic choice among equals), then reusing guards of other fields. Branches on which atom
+    excludes the first negative example still selected."""
+    atoms = [(p, b) for p, b in preds if b & pos == pos and b & neg != neg]
+    best: tuple[tuple[int, int, int, int], list[Cand]] | None = None
+
+    def visit(chosen: list[tuple[Cand, int]], left: int, sel: int) -> None:
+        nonlocal best
+        if not left:  # an atom another field's rule already uses costs nothing
+            key = (len(chosen), sum(0 if p.expr in reuse else p.size for p, _ in chosen),
+                   -sel.bit_count(), 0)  # fmt: skip
+            if best is None or key < best[0]:
+                best = (key, [p for p, _ in chosen])
+            return
+        if len(chosen) == max_conj or (best is not None and len(chosen) + 1 > best[0][0]):
+            return
+        first = left & -left
+        options = [(p, b) for p, b in atoms if not b & first]
+        options.sort(key=lambda pb: (-(left & ~pb[1]).bit_count(), pb[0].size, -pb[1].bit_count()))
+        for p, b in options[:BRANCH]:
+            visit([*chosen, (p, b)], left & b, sel & b)
+
+    visit([], neg, -1)
+    return None if best is None else best[1]
+
+
+def _greedy_rule(
     cover: list[tuple[Cand, int]],
     preds: list[tuple[Cand, int]],
     alive: int,
