@@ -144,10 +144,10 @@ class Agent:
 
     def _remember(self, rec: dict[str, Any]) -> None:
         line = len(self.data) + 1
-        self.data.append(
-            (line, transition_from_json(self.schema, rec, f"transitions.jsonl:{line}"))
-        )
-        self.stats.env_steps = max(0, len(self.data) - self.inherited)
+        own = line - self.inherited
+        where = f"transitions.jsonl:{own}" if own > 0 else f"inherited transition {line}"
+        self.data.append((line, transition_from_json(self.schema, rec, where)))
+        self.stats.env_steps = max(0, own)
 
     # -- the loop
 
