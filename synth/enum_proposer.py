@@ -62,22 +62,22 @@ def synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None = None) ->
         words |= {w for _, m in spec.optimism.starts for w in m.words}
     data = [t for _, t in spec.data]
     sample = set(rng.sample(range(len(data)), min(SAMPLE, len(data))))
-    focus: set[int] = set()
+    focus: dict[int, set[int]] = {}  # failing transition -> the objects predicted wrongly
     learned = Learned()
     result_score: Score | None = None
     lines = {line: i for i, (line, _) in enumerate(spec.data)}
     memo: dict[Any, dict[Any, Any]] = {}  # helper results per input, shared by every bank
     for _ in range(ROUNDS):
-        chosen = sorted(sample | focus)
+        chosen = sorted(sample | set(focus))
         index = {i: k for k, i in enumerate(chosen)}
-        learned = learn(
-            program, [data[i] for i in chosen], words, rng, cost, {index[i] for i in focus}, memo
-        )
+        learned = learn(program, [data[i] for i in chosen], words, rng, cost,
+                        {index[i]: objs for i, objs in focus.items()}, memo)  # fmt: skip
         result_score = score(spec, learned.body(), prior, with_optimism=False)
         if result_score.program is None or not result_score.failing:
             break
         failing = [lines[f] for f in result_score.failing]
-        focus |= set(rng.sample(failing, min(30, len(failing))))
+        new = rng.sample(failing, min(30, len(failing)))
+        focus.update(_wrong_objects(result_score.program, [(i, data[i]) for i in new]))
         if time.perf_counter() - started > spec.budget.seconds:
             break
     assert result_score is not None
@@ -93,6 +93,22 @@ def synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None = None) ->
     return Result(learned.body(), consistent, optimistic, list(result_score.failing), cost, "enum")
 
 
+def _wrong_objects(
+    program: C.Program, failing: list[tuple[int, Transition]]
+) -> dict[int, set[int]]:
+    """For each failing transition, the objects whose next value the program gets wrong."""
+    model = compile_program(program)
+    out: dict[int, set[int]] = {}
+    for i, t in failing:
+        predicted = model.step(t.state, t.action, t.mission).next_state.objects
+        out[i] = {
+            j
+            for j, (a, b) in enumerate(zip(predicted, t.next_state.objects, strict=True))
+            if a != b
+        }
+    return out
+
+
 # ----------------------------------------------------------------------------- learning
 
 
@@ -102,10 +118,11 @@ def learn(
     words: set[str],
     rng: random.Random,
     cost: Cost,
-    focus: set[int] | None = None,
+    focus: dict[int, set[int]] | None = None,
     memo: dict[Any, dict[Any, Any]] | None = None,
 ) -> Learned:
-    """Every field from `data`; all objects of the `focus` transitions join the object examples."""
+    """Every field from `data`; the `focus` (transition, object) pairs join the object examples
+    (objects a previous model predicted wrongly)."""
     compiler = ExprCompiler(program)
     memo = {} if memo is None else memo
     out = Learned()
@@ -123,7 +140,7 @@ def learn(
         sol = _solve(bank, f.type, target, _identity_agent(i, f), words, reuse)
         if sol is not None:
             out.agent[f.name] = sol
-    rows = _object_rows(data, rng, focus or set())
+    rows = _object_rows(data, rng, focus or {})
     if rows:
         obank = _object_bank(program, data, rows, words, compiler, cost, memo)
         pairs = [(data[ti].state.objects[j], data[ti].next_state.objects[j]) for ti, j in rows]
@@ -202,7 +219,7 @@ def _solve(
 
 
 def _object_rows(
-    data: list[Transition], rng: random.Random, focus: set[int]
+    data: list[Transition], rng: random.Random, focus: dict[int, set[int]]
 ) -> list[tuple[int, int]]:
     """(transition, object) pairs: every changed object, every object of a focus transition,
     plus a sample of unchanged ones."""
@@ -234,7 +251,7 @@ def _object_rows(
             if (i, j) not in set(changed)
         ]
     )
-    focused = {(i, j) for i in focus for j in range(len(data[i].state.objects))}
+    focused = {(i, j) for i, objs in focus.items() for j in objs}
     return sorted(set(changed) | set(extra) | focused)
 
 
@@ -260,7 +277,8 @@ def make_optimistic(
         return learned, True
     compiler = ExprCompiler(program)
     memo = {} if memo is None else memo
-    rewards = _reward_guards(program, data, words, compiler, cost, memo)
+    order = [w for _, m in spec.optimism.starts for w in m.words]
+    rewards = _reward_guards(program, data, words, compiler, cost, memo, order)
     found = _with_reward(spec, learned, rewards, prior, cost)
     if found is not None:
         return found, True
@@ -277,8 +295,11 @@ def make_optimistic(
 
 def _reward_guards(
     program: C.Program, data: list[Transition], words: set[str], compiler: ExprCompiler,
-    cost: Cost, memo: dict[Any, dict[Any, Any]],
+    cost: Cost, memo: dict[Any, dict[Any, Any]], order: list[str],
 ) -> list[C.Expr]:  # fmt: skip
+    """Guards false on every unrewarded transition, the likeliest first: mentioning what the
+    mission names (its later words first: missions name their final objective last), small,
+    about the next state."""
     ex = Examples(
         program,
         [Example(t.state, t.action, t.mission, post=t.next_state) for t in data],
@@ -291,7 +312,7 @@ def _reward_guards(
     unrewarded = bits(t.reward <= 0 for t in data)
     atoms = sorted(
         bank.of(C.BOOL),
-        key=lambda c: (0 if _grounded(c.expr, words) else 1, c.size, not _mentions_next(c.expr)),
+        key=lambda c: (-_grounding(c.expr, order), c.size, not _mentions_next(c.expr)),
     )
     guards = [[a] for a in atoms if not bits(a.values) & unrewarded]
     guards += [
@@ -299,7 +320,7 @@ def _reward_guards(
     ]
     guards.sort(
         key=lambda g: (
-            0 if any(_grounded(c.expr, words) for c in g) else 1,
+            -max(_grounding(c.expr, order) for c in g),
             sum(c.size for c in g),
             not any(_mentions_next(c.expr) for c in g),
         )
@@ -365,7 +386,7 @@ def _completions(
         if f.name not in learned.agent:
             keep = [t.state.agent[i] for t in data[:400]]
             options[("agent", f.name)] = _rules(bank, f.type, keep, reuse)
-    rows = _object_rows(data[:400], random.Random(0), set())
+    rows = _object_rows(data[:400], random.Random(0), {})
     if rows:
         obank = _object_bank(program, data, rows, words, compiler, cost, memo)
         unexplained = _unexplained_actions(program, learned)
@@ -507,6 +528,17 @@ def _consistent_guard(
 
 def _pairs(atoms: list[Cand]) -> list[tuple[Cand, Cand]]:
     return [(a, b) for i, a in enumerate(atoms) for b in atoms[i + 1 :]]
+
+
+def _grounding(e: C.Expr, order: list[str]) -> int:
+    """1 + the last position in the mission of an enum member `e` mentions; 0 if none."""
+    match e:
+        case C.Lit(value, C.EnumT()):
+            return max((i + 1 for i, w in enumerate(order) if w == str(value)), default=0)
+        case C.Prim(_, args) | C.CallE(_, args):
+            return max((_grounding(a, order) for a in args), default=0)
+        case _:
+            return 0
 
 
 def _grounded(e: C.Expr, words: set[str]) -> bool:

@@ -103,11 +103,8 @@ class Examples:
 
 def bits(values: Iterable[Any]) -> int:
     """A bitset of the examples where a boolean vector is true."""
-    out = 0
-    for i, v in enumerate(values):
-        if v:
-            out |= 1 << i
-    return out
+    digits = "".join(["1" if v else "0" for v in values])[::-1]
+    return int(digits, 2) if digits else 0
 
 
 # ----------------------------------------------------------------------------- the grammar
