@@ -210,6 +210,9 @@ def _solve(
 ) -> C.Expr | None:
     """One field's decision list; guards used by earlier fields are preferred (shared structure)."""
     terms = bank.of(t)
+    if not isinstance(identity, C.Lit):  # "keep the value" reads as the field, not a lookalike
+        same = bank.ex.values(identity)
+        terms = [Cand(identity, 1, same) if c.values == same else c for c in terms]
     preds = sorted(bank.of(C.BOOL), key=lambda c: (0 if _grounded(c.expr, words) else 1, c.size))
     sol = solve_field(target, terms, preds, prefer=lambda c: c.expr == identity, reuse=reuse)
     if sol is None:
