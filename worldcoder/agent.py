@@ -113,6 +113,8 @@ class Agent:
         self.alternatives: list[str] = []
         self.heldout: list[Transition] | None = None
         self.unchecked = False
+        self.synthesized: tuple[int, State, Mission] | None = None
+        """(data size, start state, mission) of the last synthesis call."""
         self.stats = Stats()
         self.started = time.perf_counter()
         self.model_ok = False
@@ -223,7 +225,8 @@ class Agent:
         if self.model is None:
             return self._explore(state, mission)
         found = self._plan(state, mission)
-        if found is None:  # not optimistic from here: refine with this start state
+        if found is None and self.synthesized != (len(self.data), state, mission):
+            # not optimistic from here: refine with this start state (unless just done)
             self.synthesize(state, mission)
             found = self._plan(state, mission) if self.model is not None else None
         if found is None:
@@ -265,6 +268,7 @@ class Agent:
                     Budget(seconds=self.config.budget_seconds), warm_start=self.model_text)  # fmt: skip
         t0 = time.perf_counter()
         self.progress(f"synthesizing from {len(self.data)} transitions ...")
+        self.synthesized = (len(self.data), state, mission)
         result = synthesize(spec, self.config.proposer)
         seconds = time.perf_counter() - t0
         before = self.accuracy()
