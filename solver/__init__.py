@@ -5,12 +5,17 @@
     optimistic(sketch, data, start, mission, horizon)        -> holes + plan in one query
     distinguish(a, b, Bounds(w, h, k)) / equivalent(...)     -> state + action where they differ
     invariant(program, "helper_name", Bounds(...), k)        -> proved | counterexample trace
+    bfs_plan / astar_plan / mcts_plan(compiled, start, mission, horizon) -> Search (explicit-state
+        planners on a `CompiledModel`; A* takes a heuristic, e.g. manhattan_heuristic(schema))
 
 Every query takes `Limits(timeout, rlimit, smt2)` and answers "unknown" with a reason rather than
 hang. `Theory(ints="bv"|"int", enums="int"|"datatype")` picks the encoding.
 """
 
+from solver.astar import Heuristic, astar_plan, manhattan_heuristic, zero_heuristic
+from solver.bfs import Search, bfs_plan
 from solver.encode import Encoder, HoleVars, SymState, fresh_state
+from solver.mcts import mcts_plan
 from solver.queries import (
     Bounds,
     Limits,
@@ -25,7 +30,8 @@ from solver.queries import (
 from solver.theory import Theory
 
 __all__ = [
-    "Bounds", "Encoder", "HoleVars", "Limits", "Result", "SymState", "Theory",
-    "check_consistency", "distinguish", "equivalent", "fresh_state", "invariant", "optimistic",
-    "plan",
+    "Bounds", "Encoder", "Heuristic", "HoleVars", "Limits", "Result", "Search", "SymState",
+    "Theory", "astar_plan", "bfs_plan", "check_consistency", "distinguish", "equivalent",
+    "fresh_state", "invariant", "manhattan_heuristic", "mcts_plan", "optimistic", "plan",
+    "zero_heuristic",
 ]  # fmt: skip

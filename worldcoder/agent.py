@@ -40,7 +40,7 @@ from worldcoder.rundir import RunDir
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 PRIORS = {"minigrid": "minigrid_prior.wc", "sokoban": "sokoban_prior.wc", "taxi": "taxi_prior.wc"}
-PLANNERS = ("bfs", "z3")
+PLANNERS = ("bfs", "astar", "mcts", "z3")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class LearnConfig:
     """Random episodes (of other seeds) on which every accepted model is scored."""
     distinguish_nodes: int = 5_000
     """States the search for a distinguishing situation may expand."""
+    max_nodes: int = 300_000
+    """Node budget of each plan search (for MCTS: model steps plus simulations)."""
 
 
 @dataclass
@@ -248,17 +250,23 @@ class Agent:
         return []
 
     def _plan(self, state: State, mission: Mission) -> list[str] | None:
+        from solver import astar_plan, manhattan_heuristic, mcts_plan
+
         assert self.model is not None
         t0 = time.perf_counter()
+        model, horizon, nodes = self.model, self.config.horizon, self.config.max_nodes
         if self.config.planner == "z3":
-            result = z3_plan(
-                self.model.program, state, mission, self.config.horizon, Limits(timeout=60)
-            )
+            result = z3_plan(model.program, state, mission, horizon, Limits(timeout=60))
             found = result.plan if result.status == "sat" else None
         else:
-            search = bfs_plan(
-                self.model, state, mission, self.config.horizon, max_nodes=300_000, timeout=30
-            )
+            if self.config.planner == "astar":
+                search = astar_plan(model, state, mission, horizon, max_nodes=nodes, timeout=30,
+                                    heuristic=manhattan_heuristic(model.program.schema))  # fmt: skip
+            elif self.config.planner == "mcts":
+                search = mcts_plan(model, state, mission, horizon, max_nodes=nodes, timeout=30,
+                                   seed=self.config.seed)  # fmt: skip
+            else:
+                search = bfs_plan(model, state, mission, horizon, max_nodes=nodes, timeout=30)
             found = list(search.plan) if search.status == "sat" else None
         self.stats.solver_seconds += time.perf_counter() - t0
         return found

@@ -28,6 +28,7 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--proposer", choices=("enum", "llm"), default="enum")
     p.add_argument("--planner", choices=PLANNERS, default="bfs")
     p.add_argument("--horizon", type=positive, default=40)
+    p.add_argument("--max-nodes", type=positive, default=300_000, help="budget of each plan")
     p.add_argument(
         "--streak", type=positive, default=10, help="stop after this many successes in a row"
     )
@@ -76,7 +77,7 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
         args.env, episodes=args.episodes, seed=args.seed, proposer=args.proposer,
         planner=args.planner, horizon=args.horizon, streak=args.streak,
         budget_seconds=args.budget_seconds, explore_steps=args.explore_steps,
-        correctness=not args.no_correctness,
+        correctness=not args.no_correctness, max_nodes=args.max_nodes,
     )  # fmt: skip
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run = RunDir(args.run_dir or Path("runs") / f"{args.env}-seed{args.seed}-{stamp}")
