@@ -22,6 +22,7 @@ from dsl.values import DataError
 from worldcoder.curriculum import add_curriculum_parser
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
 from worldcoder.learn_cli import add_learn_parser
+from worldcoder.play_cli import add_play_parser
 from worldcoder.solve_cli import add_solve_parser
 from worldcoder.synth_cli import add_synth_parser
 from worldcoder.validate import play_and_validate
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_synth_parser(sub, _positive, _natural)
     add_learn_parser(sub, _positive, _natural)
     add_curriculum_parser(sub, _positive, _natural)
+    add_play_parser(sub, _positive, _natural)
     return parser
 
 
