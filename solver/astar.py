@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dsl import core as C
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
-from solver.bfs import Search
+from solver.bfs import Search, _path
 
 Heuristic = Callable[[State, Mission], int]
 """A lower bound (ideally) on the actions still needed from a state to a rewarding step."""
@@ -78,16 +78,6 @@ def astar_plan(
             best[nxt], parents[nxt] = g + 1, (state, action)
             heapq.heappush(heap, (g + 1 + heuristic(nxt, mission), 1, -g - 1, pushed, nxt, ""))
     return Search("unsat", (), expanded)
-
-
-def _path(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
-    out: list[str] = []
-    link = parents[state]
-    while link is not None:
-        state, action = link
-        out.append(action)
-        link = parents[state]
-    return out[::-1]
 
 
 def manhattan_heuristic(schema: C.Schema, kinds: tuple[str, ...] = GOAL_KINDS) -> Heuristic:
