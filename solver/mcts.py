@@ -10,9 +10,10 @@ A step is a goal when the reward is positive and done holds (as for BFS). Sampli
 that no plan exists, so the answer is "sat" or "unknown", except that a step which changes
 nothing or ends the episode without reward is pruned, and a state all of whose steps are pruned
 is itself a dead end: when the start state is one, no plan exists at any horizon ("unsat").
-Found plans lose their loops (a revisited state cuts the actions between the two visits), and
-after the first plan the search goes on for as many model steps again, looking for a shorter one.
-The run is deterministic for a given `seed`.
+An edge into a state the search already reached in fewer steps is a detour and is not followed,
+which keeps the tree a shortest-path tree over the states it met. Found plans lose their loops
+(a revisited state cuts the actions between the two visits), and after the first plan the
+search goes on for as much work again, looking for a shorter one. Deterministic for a `seed`.
 """
 
 from __future__ import annotations
