@@ -22,7 +22,7 @@ from dsl.compile import ExprCompiler, compile_program
 from dsl.simplify import children
 from dsl.values import Transition
 from solver.bfs import bfs_plan
-from synth.enumerate import OBJ_VAR, Bank, Cand, Example, Examples, bits, solve_field
+from synth.enumerate import OBJ_VAR, Bank, Cand, Example, Examples, Solution, bits, solve_field
 from synth.render import render
 from synth.score import Score, prior_modules, score
 from synth.spec import Cost, Result, Spec
@@ -127,7 +127,7 @@ def learn(
     memo = {} if memo is None else memo
     out = Learned()
     schema = program.schema
-    reuse: set[C.Expr] = set()
+    problems: list[Problem] = []
     agent_ex = Examples(
         program, [Example(t.state, t.action, t.mission) for t in data], False, compiler, memo
     )
@@ -135,25 +135,18 @@ def learn(
     cost.candidates += bank.tried
     for i, f in _by_changes(schema.agent, [(t.state.agent, t.next_state.agent) for t in data]):
         target = [t.next_state.agent[i] for t in data]
-        if all(t.state.agent[i] == t.next_state.agent[i] for t in data):
-            continue
-        sol = _solve(bank, f.type, target, _identity_agent(i, f), words, reuse)
-        if sol is not None:
-            out.agent[f.name] = sol
+        if any(t.state.agent[i] != t.next_state.agent[i] for t in data):
+            problems.append(Problem(out.agent, f, bank, target, _identity_agent(i, f)))
     rows = _object_rows(data, rng, focus or {})
     if rows:
         obank = _object_bank(program, data, rows, words, compiler, cost, memo)
         pairs = [(data[ti].state.objects[j], data[ti].next_state.objects[j]) for ti, j in rows]
         for i, f in _by_changes(schema.object, pairs):
             target = [data[ti].next_state.objects[j][i] for ti, j in rows]
-            if all(
-                data[ti].state.objects[j][i] == v for (ti, j), v in zip(rows, target, strict=True)
-            ):
-                continue
-            identity = C.GetField(C.Var("o", C.OBJ), f.name, i, f.type)
-            sol = _solve(obank, f.type, target, identity, words, reuse)
-            if sol is not None:
-                out.objects[f.name] = sol
+            if any(a[i] != b[i] for a, b in pairs):
+                identity = C.GetField(C.Var("o", C.OBJ), f.name, i, f.type)
+                problems.append(Problem(out.objects, f, obank, target, identity))
+    _solve_all(problems, words)
     out_ex = Examples(
         program,
         [Example(t.state, t.action, t.mission, post=t.next_state) for t in data],
@@ -166,18 +159,37 @@ def learn(
     }  # observed reward values
     rbank = Bank(out_ex, words, with_post=True, max_size=3, constants=sorted(rewards))
     cost.candidates += rbank.tried
-    reward = _solve(
-        rbank,
-        C.INT,
-        [int(t.reward) if float(t.reward).is_integer() else t.reward for t in data],
-        C.Lit(0, C.INT),
-        words,
-        set(),
-    )
+    rewards_seen = [int(t.reward) if float(t.reward).is_integer() else t.reward for t in data]
+    reward = _solve(rbank, C.INT, rewards_seen, C.Lit(0, C.INT), words, set())
     done = _solve(rbank, C.BOOL, [t.done for t in data], C.Lit(False, C.BOOL), words, set())
-    out.reward = reward if reward is not None else out.reward
-    out.done = done if done is not None else out.done
+    out.reward = reward.expr() if reward is not None else out.reward
+    out.done = done.expr() if done is not None else out.done
     return out
+
+
+@dataclass
+class Problem:
+    """One field to learn: where its rule goes, its bank of candidates, its target values."""
+
+    into: dict[str, C.Expr]
+    fdef: C.Field
+    bank: Bank
+    target: list[Any]
+    identity: C.Expr
+    guards: set[C.Expr] = field(default_factory=set)
+
+
+def _solve_all(problems: list[Problem], words: set[str]) -> None:
+    """Solve each field, then solve each again preferring the guards the others chose (so that
+    two fields with the same cause share one guard even where the data allow two)."""
+    for sweep in range(2):
+        for p in problems:
+            reuse = set().union(*(q.guards for q in problems if q is not p))
+            found = _solve(p.bank, p.fdef.type, p.target, p.identity, words, reuse)
+            if found is not None:
+                p.into[p.fdef.name], p.guards = found.expr(), found.guards()
+            elif sweep == 0:
+                p.guards = set()
 
 
 def _by_changes(
@@ -207,18 +219,14 @@ def _identity_agent(i: int, f: C.Field) -> C.Expr:
 
 def _solve(
     bank: Bank, t: C.Type, target: list[Any], identity: C.Expr, words: set[str], reuse: set[C.Expr]
-) -> C.Expr | None:
-    """One field's decision list; guards used by earlier fields are preferred (shared structure)."""
+) -> Solution | None:
+    """One field's decision list; guards in `reuse` (other fields' guards) cost nothing."""
     terms = bank.of(t)
     if not isinstance(identity, C.Lit):  # "keep the value" reads as the field, not a lookalike
         same = bank.ex.values(identity)
         terms = [Cand(identity, 1, same) if c.values == same else c for c in terms]
     preds = sorted(bank.of(C.BOOL), key=lambda c: (0 if _grounded(c.expr, words) else 1, c.size))
-    sol = solve_field(target, terms, preds, prefer=lambda c: c.expr == identity, reuse=reuse)
-    if sol is None:
-        return None
-    reuse |= sol.guards()
-    return sol.expr()
+    return solve_field(target, terms, preds, prefer=lambda c: c.expr == identity, reuse=reuse)
 
 
 def _object_rows(

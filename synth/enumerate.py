@@ -195,6 +195,10 @@ class Bank:
         ):
             return
         seen.add(vals)
+        if isinstance(e, C.Prim) and any(
+            isinstance(a, C.Lit) and isinstance(a.type, C.EnumT) for a in e.args
+        ):
+            size -= 1  # naming a case is one step (`action == Action.left`, `o.kind == Kind.door`)
         self.by_type.setdefault(k, []).append(Cand(e, size, vals))
         negated = isinstance(e, C.Prim) and e.op == "not"
         if isinstance(e.type, C.BoolT) and not isinstance(e, C.Lit) and not negated:
@@ -261,7 +265,8 @@ def _binary(a: Cand, b: Cand) -> list[tuple[C.Expr, Callable[[], Values]]]:
     x, y, av, bv = a.expr, b.expr, a.values, b.values
     out: list[tuple[C.Expr, Callable[[], Values]]] = []
     both_literal = isinstance(x, C.Lit) and isinstance(y, C.Lit)
-    if isinstance(t, C.EnumT | C.BoolT | C.IntT) and not both_literal:
+    # No `==` between booleans: an xnor of two conditions is rarely a concept and often a fluke.
+    if isinstance(t, C.EnumT | C.IntT) and not both_literal:
         out.append((C.Prim("==", (x, y), C.BOOL), _zip(operator.eq, av, bv)))
     if isinstance(t, C.IntT):
         out.append((C.Prim("<", (x, y), C.BOOL), _zip(operator.lt, av, bv)))
@@ -323,7 +328,9 @@ def solve_field(
             not isinstance(t.expr, C.Lit),
         )
 
-    default, default_cov = min(cover, key=rank)
+    # The default is "keep the value" (the frame assumption) when the caller names it.
+    kept = [tc for tc in cover if prefer is not None and prefer(tc[0])]
+    default, default_cov = kept[0] if kept else min(cover, key=rank)
     rules: list[Rule] = []
     alive = everything
     while alive & ~default_cov:
@@ -347,27 +354,56 @@ def _best_rule(
     max_conj: int,
     reuse: set[C.Expr],
 ) -> tuple[list[Cand], Cand, int] | None:
-    """The next rule: the term fixing the most wrong examples under a conjunction that selects
-    all of them and nothing the term gets wrong (an exact rule); else the greedy best."""
+    """The next rule. Terms are taken by how many wrong examples they fix, smallest first among
+    equals (the EUSolver order). Within the best group, an exact rule (a conjunction selecting
+    every example the term fixes and none it breaks) wins, the simplest first; failing that, the
+    group's smallest term under the greedy guard that selects the most of them."""
     ranked = sorted(
         ((t, cov, (cov & bad).bit_count()) for t, cov in cover if cov & bad),
         key=lambda tc: (-tc[2], tc[0].size, not isinstance(tc[0].expr, C.Lit)),
     )
-    exact: tuple[tuple[int, int], list[Cand], Cand, int] | None = None
-    for term, cov, gain in ranked[:EXACT_TERMS]:
-        if exact is not None and gain < exact[0][0]:
+    tiers = [[pb for pb in preds if pb[0].size <= SMALL], preds]
+    tried = 0
+    for gain in sorted({g for _, _, g in ranked}, reverse=True):
+        group = [(t, cov) for t, cov, g in ranked if g == gain][: max(1, EXACT_TERMS - tried)]
+        tried += len(group)
+        for tier in tiers:
+            found = _rule_in_group(group, tier, alive, bad, max_conj, reuse)
+            if found is not None:
+                return found
+        if tried >= EXACT_TERMS:
             break
-        found = _exact_guard(preds, alive & bad & cov, alive & ~cov, max_conj, reuse)
-        if found is not None:
-            guard = found
-            score = (gain, -(len(guard) + (0 if isinstance(term.expr, C.Lit) else term.size)))
-            if exact is None or score > exact[0]:
-                exact = (score, guard, term, alive & _conj_bits(preds, guard, alive))
-    if exact is not None:
-        return exact[1], exact[2], exact[3]
     return _greedy_rule(cover, preds, alive, bad, max_conj, reuse)
 
 
+def _rule_in_group(
+    group: list[tuple[Cand, int]], preds: list[tuple[Cand, int]], alive: int, bad: int,
+    max_conj: int, reuse: set[C.Expr],
+) -> tuple[list[Cand], Cand, int] | None:  # fmt: skip
+    """Terms of one gain, smallest first: the first with an exact guard, or else a greedy one.
+    Among terms of the same size the simplest exact guard wins."""
+    for size in sorted({t.size for t, _ in group}):
+        exact: tuple[int, list[Cand], Cand, int] | None = None
+        same = [(t, cov) for t, cov in group if t.size == size]
+        for term, cov in same:
+            guard = _exact_guard(preds, alive & bad & cov, alive & ~cov, max_conj + 1, reuse)
+            if guard is not None:
+                cost = sum(0 if g.expr in reuse else g.size for g in guard)
+                cost += 0 if isinstance(term.expr, C.Lit) else 1
+                if exact is None or cost < exact[0]:
+                    exact = (cost, guard, term, _conj_bits(preds, guard, alive))
+        if exact is not None:
+            return exact[1], exact[2], exact[3]
+        for term, cov in same:
+            found = _guard(preds, alive, bad, cov, max_conj, reuse)
+            if found is not None:
+                return found[0], term, found[1]
+    return None
+
+
+SMALL = 2
+"""Guards are first built from atoms of at most this size (a helper, a field, a comparison with
+a constant): on little data a conjunction of larger atoms fits by coincidence."""
 EXACT_TERMS = 200
 BRANCH = 6
 

@@ -50,6 +50,7 @@ WELL_FORMED: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "all(o in objects: not on_grid(o) or count(p in objects: obj_at(p, o.x, o.y)) == 1)",
             "all(o in objects: o.kind == Kind.door or not o.open and not o.locked)",
             "all(o in objects: not o.locked or not o.open)",
+            "all(o in objects: o.kind != Kind.key or any(d in objects: d.kind == Kind.door and d.color == o.color))",
         ),
         "sokoban": (
             "all(o in objects: o.kind == Kind.target or not (o.x == agent.x and o.y == agent.y))",
@@ -113,20 +114,46 @@ def seen_assumption(modules: Sequence[Module], domain: str, states: Sequence[Sta
     candidates = list(WELL_FORMED.get(domain, ()))
     if domain == "minigrid":
         candidates.append(standing_on_seen(schema, states))
-    parts = [*field_restrictions(schema, states), *holding(modules, candidates, states)]
+    parts = [*field_restrictions(schema, states), *count_restrictions(schema, states, 3),
+             *holding(modules, candidates, states)]  # fmt: skip
     return " and ".join(f"({p})" for p in parts) or "true"
 
 
 def field_restrictions(schema: C.Schema, states: Sequence[State]) -> Iterable[str]:
-    """Every enum or bool field of the agent and of the objects keeps to the values seen."""
+    """Every enum or bool field of the agent keeps to the values seen; every object to the
+    combinations of its enum and bool fields seen."""
     for i, f in enumerate(schema.agent):
         seen = {s.agent[i] for s in states}
         if restricted(f, seen):
             yield one_of(f"agent.{f.name}", f.type, seen)
-    for i, f in enumerate(schema.object):
-        seen = {o[i] for s in states for o in s.objects}
-        if restricted(f, seen):
-            yield f"all(o in objects: {one_of(f'o.{f.name}', f.type, seen)})"
+    # Objects: the combinations of enum and bool values seen (a yellow key and a grey wall, but
+    # no grey key; a locked door in Unlock, where no door is ever seen unlocked).
+    fields = [(i, f) for i, f in enumerate(schema.object) if isinstance(f.type, C.EnumT | C.BoolT)]
+    combos = sorted({tuple(str(o[i]) for i, _ in fields) for s in states for o in s.objects})
+    if fields and combos:
+        options = [" and ".join(_equals(f"o.{f.name}", f.type, v) for (_, f), v in zip(fields, combo, strict=True))
+                   for combo in combos]  # fmt: skip
+        yield "all(o in objects: " + " or ".join(f"({o})" for o in options) + ")"
+
+
+def _equals(expr: str, t: C.Type, value: str) -> str:
+    if isinstance(t, C.BoolT):
+        return expr if value == "True" else f"not {expr}"
+    assert isinstance(t, C.EnumT)
+    return f"{expr} == {t.name}.{value}"
+
+
+def count_restrictions(schema: C.Schema, states: Sequence[State], limit: int) -> Iterable[str]:
+    """Kinds seen at most `limit` times in a state appear at most that often (one door, one key)."""
+    kind = next((i for i, f in enumerate(schema.object) if f.name == "kind"), None)
+    if kind is None:
+        return
+    members = schema.object[kind].type
+    assert isinstance(members, C.EnumT)
+    for k in members.members:
+        most = max(sum(1 for o in s.objects if o[kind] == k) for s in states)
+        if 0 < most <= limit:
+            yield f"count(o in objects: o.kind == {members.name}.{k}) <= {most}"
 
 
 def restricted(f: C.Field, seen: set[C.Scalar]) -> bool:
