@@ -373,6 +373,22 @@ def _atoms(e: C.Expr) -> set[C.Expr]:
             return set()
 
 
+def _guards(e: C.Expr) -> list[list[C.Expr]]:
+    """The guards of a learned decision list, each as its list of conjuncts."""
+    match e:
+        case C.Ite(cond, _, orelse):
+            return [sorted(_conjuncts(cond), key=str), *_guards(orelse)]
+        case _:
+            return []
+
+
+def _all_bits(guard: list[tuple[Cand, int]]) -> int:
+    out = -1
+    for _, b in guard:
+        out &= b
+    return out
+
+
 def _conjuncts(e: C.Expr) -> set[C.Expr]:
     if isinstance(e, C.Prim) and e.op == "and":
         return _conjuncts(e.args[0]) | _conjuncts(e.args[1])
@@ -385,7 +401,11 @@ def _completions(
 ) -> list[Learned]:  # fmt: skip
     """Learned models extended with data-consistent rules for fields never seen to change, the
     most structure-sharing rules first (the agent's x rule mirrors its y rule, and so on)."""
-    reuse = set().union(*(_atoms(e) for e in (*learned.agent.values(), *learned.objects.values())))
+    rules = (*learned.agent.values(), *learned.objects.values())
+    reuse = set().union(*(_atoms(e) for e in rules))
+    guards = [g for e in rules for g in _guards(e)]
+    typed = {str(t): [g for e in rules if str(e.type) == str(t) for g in _guards(e)] for t in
+             {f.type for f in program.schema.agent}}  # fmt: skip
     schema = program.schema
     options: dict[tuple[str, str], list[C.Expr]] = {}
     agent_ex = Examples(
@@ -396,15 +416,24 @@ def _completions(
     for i, f in enumerate(schema.agent):
         if f.name not in learned.agent:
             keep = [t.state.agent[i] for t in data[:400]]
-            options[("agent", f.name)] = _rules(bank, f.type, keep, reuse)
-    rows = _object_rows(data[:400], random.Random(0), {})
+            options[("agent", f.name)] = _rules(bank, _identity_agent(i, f), keep, reuse,
+                                                  typed[str(f.type)] or guards)  # fmt: skip
+    # Every object of (up to 150) transitions with an action never seen to change an object: an
+    # effect guessed for that action must keep them as they were.
+    unexplained = _inert_actions(program, data)
+    tried = [i for i, t in enumerate(data) if t.action in unexplained[:2]]
+    tried = random.Random(0).sample(tried, min(150, len(tried)))
+    rows = _object_rows(
+        data, random.Random(0), {i: set(range(len(data[i].state.objects))) for i in tried}
+    )
     if rows:
         obank = _object_bank(program, data, rows, words, compiler, cost, memo)
-        unexplained = _unexplained_actions(program, learned)
         for i, f in enumerate(schema.object):
-            if f.name not in learned.objects:
+            if f.name not in learned.objects and isinstance(f.type, C.BoolT):  # flags only
                 keep = [data[ti].state.objects[j][i] for ti, j in rows]
-                options[("object", f.name)] = _interaction_rules(obank, f, i, keep, unexplained)
+                options[("object", f.name)] = _interaction_rules(
+                    obank, f, i, keep, unexplained, words
+                )
     options = {k: v for k, v in options.items() if v}
     trials: list[Learned] = []
     for depth in range(3):
@@ -420,22 +449,25 @@ def _completions(
     return trials[:limit]
 
 
-def _rules(bank: Bank, t: C.Type, keep: list[Any], reuse: set[C.Expr]) -> list[C.Expr]:
+def _rules(
+    bank: Bank, identity: C.Expr, keep: list[Any], reuse: set[C.Expr], guards: list[list[C.Expr]]
+) -> list[C.Expr]:
     """`if g then term else <keep>` rules that agree with every example (so the field stays
     unchanged wherever the data saw it), g a conjunction of up to 3 atoms, reused atoms first."""
-    keep_t = tuple(keep)
+    keep_t, t = tuple(keep), identity.type
     preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
     preds.sort(key=lambda pb: (pb[0].expr not in reuse, pb[0].size))
+    table = {p.expr: (p, b) for p, b in preds}
+    whole = [[table[a] for a in g] for g in guards if all(a in table for a in g)]
     out: list[tuple[tuple[int, int], C.Expr]] = []
     for term in bank.of(t):
         same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
         if same == (1 << len(keep)) - 1 or isinstance(term.expr, C.Var):
             continue  # the term never changes anything
-        guard = _consistent_guard(preds, same, reuse)
+        # Another field's whole guard first (x moves when y does), else atoms one by one.
+        guard = next(([p for p, _ in g] for g in whole if _all_bits(g) & ~same == 0), None)
+        guard = guard or _consistent_guard(preds, same, reuse)
         if guard is None:
-            continue
-        identity = _identity_of(bank, t, keep_t)
-        if identity is None:
             continue
         reused = sum(1 for g in guard if g.expr in reuse)
         size = term.size + sum(g.size for g in guard)
@@ -444,21 +476,17 @@ def _rules(bank: Bank, t: C.Type, keep: list[Any], reuse: set[C.Expr]) -> list[C
     return [e for _, e in out[:4]]
 
 
-def _unexplained_actions(program: C.Program, learned: Learned) -> list[str]:
-    """Actions the learned model gives no effect: the first suspects for unseen changes."""
-    mentioned: set[str] = set()
-    stack: list[C.Expr] = [*learned.agent.values(), *learned.objects.values()]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, C.Lit) and isinstance(e.type, C.EnumT) and e.type.name == "Action":
-            mentioned.add(str(e.value))
-        stack.extend(children(e))
+def _inert_actions(program: C.Program, data: list[Transition]) -> list[str]:
+    """Actions never seen to change an object: the first suspects for effects not yet seen
+    (toggle before a door was ever opened)."""
+    changed = {t.action for t in data if t.state.objects != t.next_state.objects}
+    moved = {t.action for t in data if t.state != t.next_state}
     actions = program.schema.action.members if program.schema.action else ()
-    return [a for a in actions if a not in mentioned]
+    return sorted((a for a in actions if a not in changed), key=lambda a: a in moved)
 
 
 def _interaction_rules(
-    bank: Bank, f: C.Field, index: int, keep: list[Any], actions: list[str]
+    bank: Bank, f: C.Field, index: int, keep: list[Any], actions: list[str], words: set[str]
 ) -> list[C.Expr]:
     """`if action == A and <o-atom> [and <atom>] then <new> else o.f` for unexplained actions A:
     the optimistic guess that an action with no known effect changes the object it acts on."""
@@ -466,10 +494,17 @@ def _interaction_rules(
     identity = C.GetField(C.Var(OBJ_VAR, C.OBJ), f.name, index, f.type)
     preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
     by_expr = {p.expr: (p, b) for p, b in preds}
+    rows = [(r.pre, r.obj) for r in bank.ex.rows]
     object_atoms = [pb for pb in preds if _mentions_obj(pb[0].expr) and pb[0].size <= 2]
-    object_atoms.sort(key=lambda pb: pb[0].size)
+    # The object acted on: atoms true of at most one object per transition, and of many
+    # different objects over the data (in_front(o), not o.locked), first.
+    object_atoms.sort(key=lambda pb: (*_selection(pb[0].values, rows), pb[0].size))
+    preds = [pb for pb in preds if not isinstance(pb[0].expr, C.Lit)]
     terms = [c for c in bank.of(f.type) if c.values != keep_t and not isinstance(c.expr, C.Var)]
-    terms.sort(key=lambda c: (not isinstance(c.expr, C.Prim), c.size))
+    # The field flipped or set to a constant first (toggle flips `open`), then other terms.
+    terms.sort(
+        key=lambda c: (identity not in children(c.expr), not isinstance(c.expr, C.Lit), c.size)
+    )
     out: list[C.Expr] = []
     for action in actions:
         action_t = bank.ex.program.schema.action
@@ -487,7 +522,7 @@ def _interaction_rules(
                 current = act[1] & abits
                 if current & ~same:
                     extra = min(
-                        preds, key=lambda pb: ((current & pb[1] & ~same).bit_count(), pb[0].size)
+                        preds, key=lambda pb: _precondition_rank(pb, current & ~same, words)
                     )
                     if current & extra[1] & ~same:
                         continue
@@ -498,18 +533,38 @@ def _interaction_rules(
     return out
 
 
+def _precondition_rank(
+    pred: tuple[Cand, int], wrong: int, words: set[str]
+) -> tuple[int, bool, bool, bool, int]:
+    """Rank of an extra guard atom for an unseen effect: false wherever the effect did not happen,
+    about the agent rather than the object (a precondition the agent can meet: carrying the key
+    the mission names), mission-named, small."""
+    p, b = pred
+    return ((wrong & b).bit_count(), _mentions(p.expr, C.ActionRef), _mentions_obj(p.expr),
+            not _grounded(p.expr, words), p.size)  # fmt: skip
+
+
+def _mentions(e: C.Expr, kind: type) -> bool:
+    return isinstance(e, kind) or any(_mentions(c, kind) for c in children(e))
+
+
+def _selection(values: tuple[Any, ...], rows: list[tuple[Any, Any]]) -> tuple[bool, int]:
+    """(not at most one object per transition, minus how many distinct objects it selects)."""
+    counts: dict[int, int] = {}
+    chosen = set()
+    for v, (pre, obj) in zip(values, rows, strict=True):
+        if v:
+            counts[id(pre)] = counts.get(id(pre), 0) + 1
+            chosen.add(obj)
+    return not (counts and max(counts.values()) == 1), -len(chosen)
+
+
 def _mentions_next(e: C.Expr) -> bool:
     return e == C.StateRef("post") or any(_mentions_next(c) for c in children(e))
 
 
 def _mentions_obj(e: C.Expr) -> bool:
     return e == C.Var(OBJ_VAR, C.OBJ) or any(_mentions_obj(c) for c in children(e))
-
-
-def _identity_of(bank: Bank, t: C.Type, keep: tuple[Any, ...]) -> C.Expr | None:
-    return next(
-        (c.expr for c in bank.of(t) if c.values == keep and isinstance(c.expr, C.GetField)), None
-    )
 
 
 def _consistent_guard(
