@@ -331,19 +331,24 @@ def solve_field(
     # The default is "keep the value" (the frame assumption) when the caller names it.
     kept = [tc for tc in cover if prefer is not None and prefer(tc[0])]
     default, default_cov = kept[0] if kept else min(cover, key=rank)
-    rules: list[Rule] = []
-    alive = everything
-    while alive & ~default_cov:
-        if len(rules) >= max_rules:
-            return None
-        bad = alive & ~default_cov
-        best = _best_rule(cover, pred_bits, alive, bad, max_conj, reuse or set())
-        if best is None:
-            return None
-        guard, term, gbits = best
-        rules.append(Rule(guard, term))
-        alive &= ~gbits
-    return Solution(default, rules)
+    # Smallest terms with exact guards first; failing that, the rule fixing the most examples
+    # each time, then the same with one more atom per guard and more rules (Taxi's rewards).
+    attempts = ((_best_rule, max_conj, max_rules), (_greedy_rule, max_conj, max_rules),
+                (_greedy_rule, max_conj + 1, max_rules + 4))  # fmt: skip
+    for choose, conj, most in attempts:
+        rules: list[Rule] = []
+        alive = everything
+        while alive & ~default_cov and len(rules) < most:
+            bad = alive & ~default_cov
+            best = choose(cover, pred_bits, alive, bad, conj, reuse or set())
+            if best is None:
+                break
+            guard, term, gbits = best
+            rules.append(Rule(guard, term))
+            alive &= ~gbits
+        if not alive & ~default_cov:
+            return Solution(default, rules)
+    return None
 
 
 def _best_rule(
