@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dsl import core as C
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
-from solver.bfs import Search, _path
+from solver.bfs import Search, path_to
 
 Heuristic = Callable[[State, Mission], int]
 """A lower bound (ideally) on the actions still needed from a state to a rewarding step."""
@@ -58,7 +58,7 @@ def astar_plan(
         _, _, neg_g, _, state, final = heapq.heappop(heap)
         g = -neg_g
         if final:
-            return Search("sat", (*_path(parents, state), final), expanded)
+            return Search("sat", (*path_to(parents, state), final), expanded)
         if g > best[state] or g >= horizon:
             continue
         expanded += 1

@@ -50,7 +50,7 @@ def bfs_plan(
         for action in actions:
             out = model.step(state, action, mission)
             if out.done and out.reward > 0:
-                return Search("sat", (*_path(parents, state), action), expanded)
+                return Search("sat", (*path_to(parents, state), action), expanded)
             if out.done or out.next_state in parents:
                 continue
             parents[out.next_state] = (state, action)
@@ -58,7 +58,7 @@ def bfs_plan(
     return Search("unsat", (), expanded)
 
 
-def _path(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
+def path_to(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
     out: list[str] = []
     link = parents[state]
     while link is not None:

@@ -30,7 +30,7 @@ from dsl.errors import DslError, RunError
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
 from solver import Limits
 from solver import plan as z3_plan
-from solver.bfs import bfs_plan
+from solver.bfs import bfs_plan, path_to
 from synth import Budget, Optimism, Spec, synthesize
 from synth.score import check_candidate, program_text
 from worldcoder.correctness import check_model
@@ -422,18 +422,8 @@ def distinguishing_path(
         for action in actions:
             out = base.step(state, action, mission)
             if any(m.step(state, action, mission) != out for m in others):
-                return [*_path_to(parents, state), action]
+                return [*path_to(parents, state), action]
             if not out.done and out.next_state not in parents:
                 parents[out.next_state] = (state, action)
                 frontier.append(out.next_state)
     return None
-
-
-def _path_to(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
-    out: list[str] = []
-    link = parents[state]
-    while link is not None:
-        state, action = link
-        out.append(action)
-        link = parents[state]
-    return out[::-1]
