@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -540,12 +541,13 @@ def _precondition_rank(
     about the agent rather than the object (a precondition the agent can meet: carrying the key
     the mission names), mission-named, small."""
     p, b = pred
-    return ((wrong & b).bit_count(), _mentions(p.expr, C.ActionRef), _mentions_obj(p.expr),
+    return ((wrong & b).bit_count(), _contains(p.expr, lambda x: isinstance(x, C.ActionRef)), _mentions_obj(p.expr),
             not _grounded(p.expr, words), p.size)  # fmt: skip
 
 
-def _mentions(e: C.Expr, kind: type) -> bool:
-    return isinstance(e, kind) or any(_mentions(c, kind) for c in children(e))
+def _contains(e: C.Expr, found: Callable[[C.Expr], bool]) -> bool:
+    """Whether `e` or any subexpression satisfies `found` (one walker for the checks below)."""
+    return found(e) or any(_contains(c, found) for c in children(e))
 
 
 def _selection(values: tuple[Any, ...], rows: list[tuple[Any, Any]]) -> tuple[bool, int]:
@@ -560,11 +562,11 @@ def _selection(values: tuple[Any, ...], rows: list[tuple[Any, Any]]) -> tuple[bo
 
 
 def _mentions_next(e: C.Expr) -> bool:
-    return e == C.StateRef("post") or any(_mentions_next(c) for c in children(e))
+    return _contains(e, lambda x: x == C.StateRef("post"))
 
 
 def _mentions_obj(e: C.Expr) -> bool:
-    return e == C.Var(OBJ_VAR, C.OBJ) or any(_mentions_obj(c) for c in children(e))
+    return _contains(e, lambda x: x == C.Var(OBJ_VAR, C.OBJ))
 
 
 def _consistent_guard(
