@@ -256,6 +256,17 @@ class _Folder:
         return C.MatchE(subject, arms, t)
 
 
+def replace(e: C.Expr, old: C.Expr, new: C.Expr) -> C.Expr:
+    """`e` with every occurrence of `old` replaced by `new` (outside binders: under a `let`, a
+    quantifier or `the`, a name could be captured, so those are left as they are)."""
+    if e == old:
+        return new
+    if isinstance(e, C.LetIn | C.QuantE | C.TheE):
+        return e
+    kids = children(e)
+    return _rebuild(e, tuple(replace(k, old, new) for k in kids)) if kids else e
+
+
 def _rebuild(e: C.Expr, kids: tuple[C.Expr, ...]) -> C.Expr:
     """`e` with its children (in `children` order) replaced; binders are handled by the caller."""
     match e:

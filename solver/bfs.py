@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from dsl.compile import CompiledModel
-from dsl.values import Mission, State
+from dsl.values import Mission, Outcome, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,30 @@ def bfs_plan(
             parents[out.next_state] = (state, action)
             frontier.append((out.next_state, depth + 1))
     return Search("unsat", (), expanded)
+
+
+def reachable_steps(
+    model: CompiledModel, start: State, mission: Mission, horizon: int, *, max_nodes: int = 5_000
+) -> list[tuple[State, str, Outcome]]:
+    """Every (state, action, predicted outcome) within `horizon` actions of `start` (breadth
+    first, not past a `done`, at most `max_nodes` states expanded)."""
+    actions = model.program.schema.action.members if model.program.schema.action else ()
+    seen = {start}
+    frontier: deque[tuple[State, int]] = deque([(start, 0)])
+    out: list[tuple[State, str, Outcome]] = []
+    expanded = 0
+    while frontier and expanded < max_nodes:
+        state, depth = frontier.popleft()
+        if depth >= horizon:
+            continue
+        expanded += 1
+        for action in actions:
+            step = model.step(state, action, mission)
+            out.append((state, action, step))
+            if not step.done and step.next_state not in seen:
+                seen.add(step.next_state)
+                frontier.append((step.next_state, depth + 1))
+    return out
 
 
 def path_to(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:

@@ -19,10 +19,10 @@ from typing import Any
 
 from dsl import core as C
 from dsl.check import check_modules
-from dsl.compile import ExprCompiler, compile_program
-from dsl.simplify import children
-from dsl.values import Transition
-from solver.bfs import bfs_plan
+from dsl.compile import CompiledModel, ExprCompiler, compile_program
+from dsl.simplify import children, replace, size
+from dsl.values import Mission, Outcome, State, Transition
+from solver.bfs import bfs_plan, reachable_steps
 from synth.enumerate import OBJ_VAR, Bank, Cand, Example, Examples, Solution, bits, solve_field
 from synth.render import render
 from synth.score import Score, prior_modules, score
@@ -39,6 +39,15 @@ class Learned:
     objects: dict[str, C.Expr] = field(default_factory=dict)
     reward: C.Expr = field(default_factory=lambda: C.Lit(0, C.INT))
     done: C.Expr = field(default_factory=lambda: C.Lit(False, C.BOOL))
+
+    def replaced(self, old: C.Expr, new: C.Expr) -> Learned:
+        """This model with `old` replaced by `new` in every rule."""
+        return Learned(
+            {k: replace(e, old, new) for k, e in self.agent.items()},
+            {k: replace(e, old, new) for k, e in self.objects.items()},
+            replace(self.reward, old, new),
+            replace(self.done, old, new),
+        )
 
     def body(self) -> str:
         lines = ["transition {"]
@@ -296,13 +305,42 @@ def make_optimistic(
         return found, True
     if time.perf_counter() > deadline:
         return learned, False
-    for trial in _completions(program, learned, data, words, compiler, cost, memo):
+    banks = _completion_banks(program, data, words, compiler, cost, memo)
+    bases = [learned, *_variants(learned, banks.agent)]
+    for trial in _interleave([_completions(program, base, banks) for base in bases]):
         if time.perf_counter() > deadline:
             break
         found = _with_reward(spec, trial, rewards[:15], prior, cost)
         if found is not None and not score(spec, found.body(), prior, with_optimism=False).failing:
             return found, True
     return learned, False
+
+
+def _interleave(lists: list[list[Learned]]) -> list[Learned]:
+    """The first of each list, then the second of each, and so on."""
+    out: list[Learned] = []
+    for k in range(max(map(len, lists), default=0)):
+        out += [trials[k] for trials in lists if k < len(trials)]
+    return out
+
+
+def _variants(learned: Learned, bank: Bank, limit: int = 6) -> list[Learned]:
+    """The learned model with one agent guard atom swapped for a predicate with the same values
+    on the data: `front_empty()` and `not front_blocked()` agree until the agent faces a goal or
+    an open door, and only the second lets an optimistic model walk there."""
+    kept = {c.expr: c for c in bank.of(C.BOOL)}
+    rules = [*learned.agent.values(), *learned.objects.values()]
+    uses = {
+        a: sum(a in _atoms(e) for e in rules) for e in learned.agent.values() for a in _atoms(e)
+    }
+    atoms = sorted(uses, key=lambda a: (-uses[a], str(a)))  # the most shared atoms first
+    out = [
+        learned.replaced(atom, alias)
+        for atom in atoms
+        if atom in kept
+        for alias in bank.aliases_of(kept[atom])
+    ]
+    return out[:limit]
 
 
 def _reward_guards(
@@ -326,6 +364,7 @@ def _reward_guards(
         bank.of(C.BOOL),
         key=lambda c: (-_grounding(c.expr, order), c.size, not _mentions_next(c.expr)),
     )
+    atoms = [a for a in atoms if _reads_input(a.expr, program)]  # not `pickable(Kind.goal)`
     guards = [[a] for a in atoms if not bits(a.values) & unrewarded]
     guards += [
         [a, b] for a, b in _pairs(atoms[:60]) if not (bits(a.values) & bits(b.values) & unrewarded)
@@ -343,15 +382,32 @@ def _reward_guards(
 def _with_reward(
     spec: Spec, learned: Learned, guards: list[C.Expr], prior: list[Any], cost: Cost
 ) -> Learned | None:
-    if _reachable(spec, learned, prior, cost):
-        return learned
-    for guard in guards:
-        trial = Learned(dict(learned.agent), dict(learned.objects),
-                        C.Ite(guard, C.Lit(1, C.INT), learned.reward, C.INT),
-                        _or(guard, learned.done))  # fmt: skip
-        if _reachable(spec, trial, prior, cost):
-            return trial
-    return None
+    """`learned` if it reaches a reward from every optimism start, else `learned` with the first
+    of `guards` as its reward (and done) that holds on some step it predicts within the horizon
+    of every start; None if there is no such guard."""
+    assert spec.optimism is not None
+    model = _compiled(spec, learned, prior)
+    if model is None:
+        return None
+    t0 = time.perf_counter()
+    starts: list[list[tuple[State, str, Mission, Outcome, dict[str, Any]]]] = [
+        [(s, a, m, out, {}) for s, a, out in reachable_steps(model, s0, m, spec.optimism.horizon)]
+        for s0, m in spec.optimism.starts
+    ]  # each step with its own cache of parameterless helpers, shared by the guards
+    try:
+        if all(any(out.done and out.reward > 0 for *_, out, _ in steps) for steps in starts):
+            return learned
+        compiler = ExprCompiler(model.program)
+        for guard in guards:
+            fired = compiler.compile(guard, ())
+            if all(any(fired(s, out.next_state, a, m.words, c) for s, a, m, out, c in steps)
+                   for steps in starts):  # fmt: skip
+                return Learned(dict(learned.agent), dict(learned.objects),
+                               C.Ite(guard, C.Lit(1, C.INT), learned.reward, C.INT),
+                               _or(guard, learned.done))  # fmt: skip
+        return None
+    finally:
+        cost.solver_seconds += time.perf_counter() - t0
 
 
 def _or(a: C.Expr, b: C.Expr) -> C.Expr:
@@ -396,10 +452,44 @@ def _conjuncts(e: C.Expr) -> set[C.Expr]:
     return {e}
 
 
+@dataclass
+class CompletionBanks:
+    """What completions are built from: an agent bank over the first transitions, and an object
+    bank whose rows include every object of (up to 150) transitions with an action never seen to
+    change an object (an effect guessed for that action must keep them as they were)."""
+
+    agent: Bank
+    agent_rows: list[Transition]
+    objects: Bank | None
+    object_rows: list[tuple[int, int]]
+    data: list[Transition]
+    inert: list[str]
+    words: set[str]
+
+
+def _completion_banks(
+    program: C.Program, data: list[Transition], words: set[str], compiler: ExprCompiler,
+    cost: Cost, memo: dict[Any, dict[Any, Any]],
+) -> CompletionBanks:  # fmt: skip
+    first = data[:400]
+    agent_ex = Examples(
+        program, [Example(t.state, t.action, t.mission) for t in first], False, compiler, memo
+    )
+    bank = Bank(agent_ex, words, with_post=False, max_size=3)
+    cost.candidates += bank.tried
+    inert = _inert_actions(program, data)
+    tried = [i for i, t in enumerate(data) if t.action in inert[:2]]
+    tried = random.Random(0).sample(tried, min(150, len(tried)))
+    rows = _object_rows(
+        data, random.Random(0), {i: set(range(len(data[i].state.objects))) for i in tried}
+    )
+    obank = _object_bank(program, data, rows, words, compiler, cost, memo) if rows else None
+    return CompletionBanks(bank, first, obank, rows, data, inert, words)
+
+
 def _completions(
-    program: C.Program, learned: Learned, data: list[Transition], words: set[str],
-    compiler: ExprCompiler, cost: Cost, memo: dict[Any, dict[Any, Any]], limit: int = 12,
-) -> list[Learned]:  # fmt: skip
+    program: C.Program, learned: Learned, banks: CompletionBanks, limit: int = 12
+) -> list[Learned]:
     """Learned models extended with data-consistent rules for fields never seen to change, the
     most structure-sharing rules first (the agent's x rule mirrors its y rule, and so on)."""
     rules = (*learned.agent.values(), *learned.objects.values())
@@ -409,31 +499,17 @@ def _completions(
              {f.type for f in program.schema.agent}}  # fmt: skip
     schema = program.schema
     options: dict[tuple[str, str], list[C.Expr]] = {}
-    agent_ex = Examples(
-        program, [Example(t.state, t.action, t.mission) for t in data[:400]], False, compiler, memo
-    )
-    bank = Bank(agent_ex, words, with_post=False, max_size=3)
-    cost.candidates += bank.tried
     for i, f in enumerate(schema.agent):
         if f.name not in learned.agent:
-            keep = [t.state.agent[i] for t in data[:400]]
-            options[("agent", f.name)] = _rules(bank, _identity_agent(i, f), keep, reuse,
+            keep = [t.state.agent[i] for t in banks.agent_rows]
+            options[("agent", f.name)] = _rules(banks.agent, _identity_agent(i, f), keep, reuse,
                                                   typed[str(f.type)] or guards)  # fmt: skip
-    # Every object of (up to 150) transitions with an action never seen to change an object: an
-    # effect guessed for that action must keep them as they were.
-    unexplained = _inert_actions(program, data)
-    tried = [i for i, t in enumerate(data) if t.action in unexplained[:2]]
-    tried = random.Random(0).sample(tried, min(150, len(tried)))
-    rows = _object_rows(
-        data, random.Random(0), {i: set(range(len(data[i].state.objects))) for i in tried}
-    )
-    if rows:
-        obank = _object_bank(program, data, rows, words, compiler, cost, memo)
+    if banks.objects is not None:
         for i, f in enumerate(schema.object):
             if f.name not in learned.objects and isinstance(f.type, C.BoolT):  # flags only
-                keep = [data[ti].state.objects[j][i] for ti, j in rows]
+                keep = [banks.data[ti].state.objects[j][i] for ti, j in banks.object_rows]
                 options[("object", f.name)] = _interaction_rules(
-                    obank, f, i, keep, unexplained, words
+                    banks.objects, f, i, keep, banks.inert, banks.words
                 )
     options = {k: v for k, v in options.items() if v}
     trials: list[Learned] = []
@@ -459,6 +535,10 @@ def _rules(
     preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
     preds.sort(key=lambda pb: (pb[0].expr not in reuse, pb[0].size))
     table = {p.expr: (p, b) for p, b in preds}
+    for a in {a for g in guards for a in g if a not in table}:  # an alias optimism swapped in
+        c = _evaluated(bank, a)
+        if c is not None:
+            table[a] = (c, bits(c.values))
     whole = [[table[a] for a in g] for g in guards if all(a in table for a in g)]
     out: list[tuple[tuple[int, int], C.Expr]] = []
     for term in bank.of(t):
@@ -475,6 +555,14 @@ def _rules(
         out.append(((-reused, size), C.Ite(_conj([g.expr for g in guard]), term.expr, identity, t)))
     out.sort(key=lambda kv: kv[0])
     return [e for _, e in out[:4]]
+
+
+def _evaluated(bank: Bank, e: C.Expr) -> Cand | None:
+    """`e` as a candidate on the bank's examples (None if it fails to evaluate on one)."""
+    try:
+        return Cand(e, size(e), bank.ex.values(e))
+    except Exception:
+        return None
 
 
 def _inert_actions(program: C.Program, data: list[Transition]) -> list[str]:
@@ -519,19 +607,35 @@ def _interaction_rules(
         for atom, abits in object_atoms[:6]:
             for term in terms[:3]:
                 same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
-                guard = [act[0], atom]
-                current = act[1] & abits
-                if current & ~same:
-                    extra = min(
-                        preds, key=lambda pb: _precondition_rank(pb, current & ~same, words)
-                    )
-                    if current & extra[1] & ~same:
-                        continue
-                    guard.append(extra[0])
-                out.append(C.Ite(_conj([g.expr for g in guard]), term.expr, identity, f.type))
+                extras = _preconditions(preds, act[1] & abits & ~same, abits, words)
+                if extras is None:
+                    continue
+                guard = [act[0].expr, atom.expr, *extras]
+                out.append(C.Ite(_conj(guard), term.expr, identity, f.type))
                 if len(out) >= 4:
                     return out
     return out
+
+
+def _preconditions(
+    preds: list[tuple[Cand, int]], wrong: int, possible: int, words: set[str], most: int = 2
+) -> list[C.Expr] | None:
+    """Up to `most` atoms, chosen greedily by `_precondition_rank`, false together wherever the
+    guessed effect did not happen (`wrong`) yet true together somewhere `possible` holds (so not
+    `front_empty()` beside `in_front(o)`: an effect that can never fire is no guess)."""
+    chosen: list[C.Expr] = []
+    while wrong:
+        if len(chosen) == most:
+            return None
+        usable = [pb for pb in preds if pb[1] & possible]
+        if not usable:
+            return None
+        best, b = min(usable, key=lambda pb: _precondition_rank(pb, wrong, words))
+        if wrong & b == wrong:
+            return None  # no progress
+        chosen.append(best.expr)
+        wrong, possible = wrong & b, possible & b
+    return chosen
 
 
 def _precondition_rank(
@@ -548,6 +652,27 @@ def _precondition_rank(
 def _contains(e: C.Expr, found: Callable[[C.Expr], bool]) -> bool:
     """Whether `e` or any subexpression satisfies `found` (one walker for the checks below)."""
     return found(e) or any(_contains(c, found) for c in children(e))
+
+
+def _reads_input(e: C.Expr, program: C.Program) -> bool:
+    """Whether `e` depends on the state, action, mission or object at all (a constant such as
+    `pickable(Kind.goal)` is no guard)."""
+
+    def reads(x: C.Expr) -> bool:
+        match x:
+            case C.StateRef() | C.ActionRef() | C.MissionWord() | C.HasWord():
+                return True
+            case C.Var(name):
+                return name == OBJ_VAR
+            case C.CallE(fn):
+                return _contains(program.function(fn).body, reads_in_body)
+            case _:
+                return False
+
+    def reads_in_body(x: C.Expr) -> bool:  # a helper's own parameters are not inputs
+        return not isinstance(x, C.Var) and reads(x)
+
+    return _contains(e, reads)
 
 
 def _selection(values: tuple[Any, ...], rows: list[tuple[Any, Any]]) -> tuple[bool, int]:
@@ -620,16 +745,20 @@ def _grounded(e: C.Expr, words: set[str]) -> bool:
             return False
 
 
-def _reachable(spec: Spec, learned: Learned, prior: list[Any], cost: Cost) -> bool:
-    assert spec.optimism is not None
+def _compiled(spec: Spec, learned: Learned, prior: list[Any]) -> CompiledModel | None:
     from synth.score import check_candidate
 
-    t0 = time.perf_counter()
     try:
-        model = compile_program(check_candidate(spec, learned.body(), prior))
+        return compile_program(check_candidate(spec, learned.body(), prior))
     except Exception:
-        return False
-    ok = all(
+        return None
+
+
+def _reachable(spec: Spec, learned: Learned, prior: list[Any], cost: Cost) -> bool:
+    assert spec.optimism is not None
+    t0 = time.perf_counter()
+    model = _compiled(spec, learned, prior)
+    ok = model is not None and all(
         bfs_plan(model, s, m, spec.optimism.horizon, max_nodes=100_000, timeout=5.0).status == "sat"
         for s, m in spec.optimism.starts
     )

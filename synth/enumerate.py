@@ -24,6 +24,7 @@ from dsl.compile import ExprCompiler
 from dsl.values import Mission, Record, State
 
 OBJ_VAR = "o"
+ALIASES = 4
 _MISSING = object()
 
 
@@ -159,12 +160,16 @@ class Bank:
         self, ex: Examples, mission_words: set[str], with_post: bool, max_size: int,
         constants: Iterable[int] = (), keep_unseen: bool = False,
     ) -> None:  # fmt: skip
-        """`keep_unseen`: keep every predicate false on all examples, not just the first (the
-        data cannot tell them apart, but an optimistic reward guard must pick one)."""
+        """`keep_unseen`: keep every leaf and every predicate false on all examples, not just
+        the first (the data cannot tell them apart, but an optimistic reward guard must pick one:
+        `standing_on(next) == Kind.goal` though the agent has never stood on anything)."""
         self.ex = ex
         self.keep_unseen = keep_unseen
         self.by_type: dict[str, list[Cand]] = {}
         self.seen: dict[str, set[tuple[Any, ...]]] = {}
+        self.aliases: dict[tuple[Any, ...], list[C.Expr]] = {}
+        """Predicates dropped for having the values of a kept one, by value vector (at most
+        ALIASES each, smallest first): the data cannot tell them apart, optimism may."""
         self.tried = 0
         self.max_size = max_size
         self.helpers = [
@@ -191,8 +196,12 @@ class Bank:
         k = _key(e.type)
         seen = self.seen.setdefault(k, set())
         if vals in seen and not (
-            self.keep_unseen and isinstance(e.type, C.BoolT) and not any(vals)
+            self.keep_unseen and (size == 1 or (isinstance(e.type, C.BoolT) and not any(vals)))
         ):
+            if isinstance(e.type, C.BoolT):
+                self._alias(vals, e)
+                if not (isinstance(e, C.Prim) and e.op == "not"):
+                    self._alias(tuple(not v for v in vals), C.Prim("not", (e,), C.BOOL))
             return
         seen.add(vals)
         if isinstance(e, C.Prim) and any(
@@ -204,6 +213,15 @@ class Bank:
         if isinstance(e.type, C.BoolT) and not isinstance(e, C.Lit) and not negated:
             # A negation costs nothing: `not blocked` is as simple as `empty`.
             self.add(C.Prim("not", (e,), C.BOOL), size, _not(vals))
+
+    def _alias(self, vals: tuple[Any, ...], e: C.Expr) -> None:
+        same = self.aliases.setdefault(vals, [])
+        if len(same) < ALIASES:
+            same.append(e)
+
+    def aliases_of(self, c: Cand) -> list[C.Expr]:
+        """Predicates with the values of `c` on every example, other than `c` itself."""
+        return [e for e in self.aliases.get(c.values, []) if e != c.expr]
 
     def of(self, t: C.Type, size: int | None = None) -> list[Cand]:
         cands = self.by_type.get(_key(t), [])
