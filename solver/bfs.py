@@ -59,7 +59,7 @@ def bfs_plan(
 
 
 def reachable_steps(
-    model: CompiledModel, start: State, mission: Mission, horizon: int, *, max_nodes: int = 5_000
+    model: CompiledModel, start: State, mission: Mission, horizon: int, *, max_nodes: int = 2_000
 ) -> list[tuple[State, str, Outcome]]:
     """Every (state, action, predicted outcome) within `horizon` actions of `start` (breadth
     first, not past a `done`, at most `max_nodes` states expanded)."""

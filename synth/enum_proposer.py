@@ -11,6 +11,7 @@ the first under which a plan exists within the horizon is kept.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -92,15 +93,17 @@ def synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None = None) ->
             break
     assert result_score is not None
     optimistic: bool | None = None
+    alternatives: list[Learned] = []
     if spec.optimism is not None and result_score.program is not None:
         deadline = started + spec.budget.seconds
-        learned, optimistic = make_optimistic(
+        learned, optimistic, alternatives = make_optimistic(
             spec, program, learned, data, words, cost, deadline, memo
         )
         result_score = score(spec, learned.body(), prior, with_optimism=False)
     cost.seconds += time.perf_counter() - started
     consistent = result_score.program is not None and not result_score.failing
-    return Result(learned.body(), consistent, optimistic, list(result_score.failing), cost, "enum")
+    return Result(learned.body(), consistent, optimistic, list(result_score.failing), cost, "enum",
+                  [a.body() for a in alternatives])  # fmt: skip
 
 
 def _wrong_objects(
@@ -213,12 +216,13 @@ def _by_changes(
 
 def _object_bank(
     program: C.Program, data: list[Transition], rows: list[tuple[int, int]], words: set[str],
-    compiler: ExprCompiler, cost: Cost, memo: dict[Any, dict[Any, Any]],
+    compiler: ExprCompiler, cost: Cost, memo: dict[Any, dict[Any, Any]], keep_unseen: bool = False,
 ) -> Bank:  # fmt: skip
-    """The shared bank of a per-object problem over (transition, object) rows."""
+    """The shared bank of a per-object problem over (transition, object) rows (`keep_unseen`:
+    see `Bank`)."""
     ex = Examples(program, [Example(data[ti].state, data[ti].action, data[ti].mission, obj=data[ti].state.objects[j])
                             for ti, j in rows], True, compiler, memo)  # fmt: skip
-    bank = Bank(ex, words, with_post=False, max_size=3)
+    bank = Bank(ex, words, with_post=False, max_size=3, keep_unseen=keep_unseen)
     cost.candidates += bank.tried
     return bank
 
@@ -288,32 +292,49 @@ def make_optimistic(
     cost: Cost,
     deadline: float = float("inf"),
     memo: dict[Any, dict[Any, Any]] | None = None,
-) -> tuple[Learned, bool]:
+) -> tuple[Learned, bool, list[Learned]]:
     """Make the goal reachable without contradicting the data: first by a reward guard that no
     unrewarded transition satisfies; then also by rules for fields never seen to change. Gives
-    up (not optimistic) at `deadline` (time.perf_counter seconds)."""
+    up (not optimistic) at `deadline` (time.perf_counter seconds), returning the completions
+    it tried: alternatives the data cannot rule out, where an experiment can tell."""
     assert spec.optimism is not None
     prior = prior_modules(spec)
     if _reachable(spec, learned, prior, cost):
-        return learned, True
+        return learned, True, []
     compiler = ExprCompiler(program)
     memo = {} if memo is None else memo
     order = [w for _, m in spec.optimism.starts for w in m.words]
     rewards = _reward_guards(program, data, words, compiler, cost, memo, order)
     found = _with_reward(spec, learned, rewards, prior, cost)
     if found is not None:
-        return found, True
+        return found, True, []
     if time.perf_counter() > deadline:
-        return learned, False
+        return learned, False, []
     banks = _completion_banks(program, data, words, compiler, cost, memo)
+    banks.imagined = _imagined(spec, learned, prior)
     bases = [learned, *_variants(learned, banks.agent)]
+    tried: list[Learned] = []
     for trial in _interleave([_completions(program, base, banks) for base in bases]):
         if time.perf_counter() > deadline:
             break
-        found = _with_reward(spec, trial, rewards[:15], prior, cost)
+        tried.append(trial)
+        found = _with_reward(spec, trial, rewards, prior, cost)
         if found is not None and not score(spec, found.body(), prior, with_optimism=False).failing:
-            return found, True
-    return learned, False
+            return found, True, []
+    return learned, False, tried
+
+
+def _imagined(spec: Spec, learned: Learned, prior: list[Any]) -> list[tuple[State, Mission]]:
+    assert spec.optimism is not None
+    model = _compiled(spec, learned, prior)
+    if model is None:
+        return []
+    out: dict[State, Mission] = {}
+    for start, m in spec.optimism.starts:
+        out[start] = m
+        for _, _, step in reachable_steps(model, start, m, spec.optimism.horizon, max_nodes=500):
+            out.setdefault(step.next_state, m)
+    return list(out.items())
 
 
 def _interleave(lists: list[list[Learned]]) -> list[Learned]:
@@ -398,10 +419,16 @@ def _with_reward(
         if all(any(out.done and out.reward > 0 for *_, out, _ in steps) for steps in starts):
             return learned
         compiler = ExprCompiler(model.program)
+        never: set[C.Expr] = set()  # atoms no step satisfies: no conjunction with them will
         for guard in guards:
+            parts = _conjuncts(guard)
+            if parts & never:
+                continue
             fired = compiler.compile(guard, ())
-            if all(any(fired(s, out.next_state, a, m.words, c) for s, a, m, out, c in steps)
-                   for steps in starts):  # fmt: skip
+            if not all(any(fired(s, out.next_state, a, m.words, c) for s, a, m, out, c in steps)
+                       for steps in starts):  # fmt: skip
+                never |= parts if len(parts) == 1 else set()
+            else:
                 return Learned(dict(learned.agent), dict(learned.objects),
                                C.Ite(guard, C.Lit(1, C.INT), learned.reward, C.INT),
                                _or(guard, learned.done))  # fmt: skip
@@ -465,6 +492,21 @@ class CompletionBanks:
     data: list[Transition]
     inert: list[str]
     words: set[str]
+    imagined: list[tuple[State, Mission]] = field(default_factory=list)
+    """States the learned model reaches from the optimism starts: where a guessed precondition
+    never seen in the data must be possible (`achievable`)."""
+    achieved: dict[C.Expr, bool] = field(default_factory=dict)
+
+    def achievable(self, e: C.Expr, per_object: bool) -> bool:
+        """Whether `e` holds in some imagined state (of some object in it, if `per_object`)."""
+        if e not in self.achieved:
+            run = ExprCompiler(self.agent.ex.program).compile(e, (OBJ_VAR,) if per_object else ())
+            self.achieved[e] = any(
+                run(s, None, "", m.words, {}, *obj)
+                for s, m in self.imagined
+                for obj in ([(o,) for o in s.objects] if per_object else [()])
+            )
+        return self.achieved[e]
 
 
 def _completion_banks(
@@ -475,15 +517,19 @@ def _completion_banks(
     agent_ex = Examples(
         program, [Example(t.state, t.action, t.mission) for t in first], False, compiler, memo
     )
-    bank = Bank(agent_ex, words, with_post=False, max_size=3)
+    bank = Bank(agent_ex, words, with_post=False, max_size=3, keep_unseen=True)
     cost.candidates += bank.tried
     inert = _inert_actions(program, data)
-    tried = [i for i, t in enumerate(data) if t.action in inert[:2]]
+    tried = [i for i, t in enumerate(data) if t.action in inert]
     tried = random.Random(0).sample(tried, min(150, len(tried)))
     rows = _object_rows(
         data, random.Random(0), {i: set(range(len(data[i].state.objects))) for i in tried}
     )
-    obank = _object_bank(program, data, rows, words, compiler, cost, memo) if rows else None
+    obank = (
+        _object_bank(program, data, rows, words, compiler, cost, memo, keep_unseen=True)
+        if rows
+        else None
+    )
     return CompletionBanks(bank, first, obank, rows, data, inert, words)
 
 
@@ -502,15 +548,21 @@ def _completions(
     for i, f in enumerate(schema.agent):
         if f.name not in learned.agent:
             keep = [t.state.agent[i] for t in banks.agent_rows]
-            options[("agent", f.name)] = _rules(banks.agent, _identity_agent(i, f), keep, reuse,
-                                                  typed[str(f.type)] or guards)  # fmt: skip
+            copied = _rules(banks.agent, _identity_agent(i, f), keep, reuse, typed[str(f.type)])
+            acted = _interaction_rules(banks.agent, _identity_agent(i, f), keep, banks.inert,
+                                       banks.words, lambda e: banks.achievable(e, False))  # fmt: skip
+            # x moves like y (a same-typed field's guard), else an unexplained action's effect.
+            options[("agent", f.name)] = copied + acted if copied else acted + _rules(
+                banks.agent, _identity_agent(i, f), keep, reuse, guards)  # fmt: skip
     if banks.objects is not None:
         for i, f in enumerate(schema.object):
             if f.name not in learned.objects and isinstance(f.type, C.BoolT):  # flags only
                 keep = [banks.data[ti].state.objects[j][i] for ti, j in banks.object_rows]
+                identity = C.GetField(C.Var(OBJ_VAR, C.OBJ), f.name, i, f.type)
                 options[("object", f.name)] = _interaction_rules(
-                    banks.objects, f, i, keep, banks.inert, banks.words
-                )
+                    banks.objects, identity, keep, banks.inert, banks.words,
+                    lambda e: banks.achievable(e, True),
+                )  # fmt: skip
     options = {k: v for k, v in options.items() if v}
     trials: list[Learned] = []
     for depth in range(3):
@@ -532,7 +584,7 @@ def _rules(
     """`if g then term else <keep>` rules that agree with every example (so the field stays
     unchanged wherever the data saw it), g a conjunction of up to 3 atoms, reused atoms first."""
     keep_t, t = tuple(keep), identity.type
-    preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
+    preds = [(p, b) for p in bank.of(C.BOOL) if (b := bits(p.values))]  # seen true somewhere
     preds.sort(key=lambda pb: (pb[0].expr not in reuse, pb[0].size))
     table = {p.expr: (p, b) for p, b in preds}
     for a in {a for g in guards for a in g if a not in table}:  # an alias optimism swapped in
@@ -575,62 +627,86 @@ def _inert_actions(program: C.Program, data: list[Transition]) -> list[str]:
 
 
 def _interaction_rules(
-    bank: Bank, f: C.Field, index: int, keep: list[Any], actions: list[str], words: set[str]
-) -> list[C.Expr]:
-    """`if action == A and <o-atom> [and <atom>] then <new> else o.f` for unexplained actions A:
-    the optimistic guess that an action with no known effect changes the object it acts on."""
+    bank: Bank, identity: C.Expr, keep: list[Any], actions: list[str], words: set[str],
+    achievable: Callable[[C.Expr], bool],
+) -> list[C.Expr]:  # fmt: skip
+    """`if action == A [and <o-atom>] [and <atoms>] then <new> else <field>` for unexplained
+    actions A: the optimistic guess that an action with no known effect changes the object it
+    acts on (per-object fields), or the agent (`pickup` sets `carrying` to what is in front)."""
     keep_t = tuple(keep)
-    identity = C.GetField(C.Var(OBJ_VAR, C.OBJ), f.name, index, f.type)
     preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
     by_expr = {p.expr: (p, b) for p, b in preds}
-    rows = [(r.pre, r.obj) for r in bank.ex.rows]
-    object_atoms = [pb for pb in preds if _mentions_obj(pb[0].expr) and pb[0].size <= 2]
-    # The object acted on: atoms true of at most one object per transition, and of many
-    # different objects over the data (in_front(o), not o.locked), first.
-    object_atoms.sort(key=lambda pb: (*_selection(pb[0].values, rows), pb[0].size))
-    preds = [pb for pb in preds if not isinstance(pb[0].expr, C.Lit)]
-    terms = [c for c in bank.of(f.type) if c.values != keep_t and not isinstance(c.expr, C.Var)]
-    # The field flipped or set to a constant first (toggle flips `open`), then other terms.
+    if bank.ex.per_object:
+        rows = [(r.pre, r.obj) for r in bank.ex.rows]
+        object_atoms = [pb for pb in preds if _mentions_obj(pb[0].expr) and pb[0].size <= 2]
+        # The object acted on: atoms true of at most one object per transition, and of many
+        # different objects over the data (in_front(o), not o.locked), first.
+        object_atoms.sort(key=lambda pb: (*_selection(pb[0].values, rows), pb[0].size))
+    else:
+        true = C.Lit(True, C.BOOL)
+        object_atoms = [(Cand(true, 0, (True,) * len(keep)), (1 << len(keep)) - 1)]
+    # Preconditions are about the situation, not the action (that is the guard's first atom).
+    program = bank.ex.program  # constants (`pickable(Kind.door)`) are no preconditions either
+    preds = [
+        pb for pb in preds if _reads_input(pb[0].expr, program) and not _reads_action(pb[0].expr)
+    ]
+    terms = [
+        c for c in bank.of(identity.type) if c.values != keep_t and not isinstance(c.expr, C.Var)
+    ]
+    # An object's field flipped or set to a constant first (toggle flips `open`); the agent's
+    # set to what the situation shows (`front_kind()`) first; then other terms.
     terms.sort(
-        key=lambda c: (identity not in children(c.expr), not isinstance(c.expr, C.Lit), c.size)
+        key=lambda c: (
+            identity not in children(c.expr),
+            isinstance(c.expr, C.Lit) != bank.ex.per_object,
+            c.size,
+        )
     )
-    out: list[C.Expr] = []
+    action_t = bank.ex.program.schema.action
+    assert action_t is not None
+    per_action: list[list[C.Expr]] = []
     for action in actions:
-        action_t = bank.ex.program.schema.action
-        assert action_t is not None
         ref, lit = C.ActionRef(action_t), C.Lit(action, action_t)
         act = by_expr.get(C.Prim("==", (ref, lit), C.BOOL)) or by_expr.get(
             C.Prim("==", (lit, ref), C.BOOL)
         )
         if act is None:
             continue
-        for atom, abits in object_atoms[:6]:
-            for term in terms[:3]:
-                same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
-                extras = _preconditions(preds, act[1] & abits & ~same, abits, words)
-                if extras is None:
-                    continue
-                guard = [act[0].expr, atom.expr, *extras]
-                out.append(C.Ite(_conj(guard), term.expr, identity, f.type))
-                if len(out) >= 4:
-                    return out
-    return out
+        found: list[C.Expr] = []
+        for (atom, abits), term in itertools.product(object_atoms[:6], terms[:3]):
+            same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
+            extras = _preconditions(preds, act[1] & abits & ~same, abits & ~same, words, achievable)
+            if extras is not None and len(found) < 2:
+                guard = [
+                    act[0].expr,
+                    *([] if isinstance(atom.expr, C.Lit) else [atom.expr]),
+                    *extras,
+                ]
+                found.append(C.Ite(_conj(guard), term.expr, identity, identity.type))
+        per_action.append(found)
+    # Each unexplained action gets its turn: the first rule of each, then the second of each.
+    return [rules[k] for k in range(2) for rules in per_action if k < len(rules)][:6]
 
 
 def _preconditions(
-    preds: list[tuple[Cand, int]], wrong: int, possible: int, words: set[str], most: int = 2
-) -> list[C.Expr] | None:
+    preds: list[tuple[Cand, int]], wrong: int, possible: int, words: set[str],
+    achievable: Callable[[C.Expr], bool], most: int = 2,
+) -> list[C.Expr] | None:  # fmt: skip
     """Up to `most` atoms, chosen greedily by `_precondition_rank`, false together wherever the
-    guessed effect did not happen (`wrong`) yet true together somewhere `possible` holds (so not
-    `front_empty()` beside `in_front(o)`: an effect that can never fire is no guess)."""
+    guessed effect did not happen (`wrong`) yet true together somewhere the effect would change
+    something (`possible`, whatever the action): not `front_empty()` beside `in_front(o)`, nor
+    `front_empty()` before `carrying := front_kind()`; an effect that can never fire is no guess."""
     chosen: list[C.Expr] = []
     while wrong:
         if len(chosen) == most:
             return None
-        usable = [pb for pb in preds if pb[1] & possible]
-        if not usable:
+        # Atoms never true in the data are unknowns, not contradictions: usable where the
+        # learned model can reach a state that satisfies them (not `carrying == Kind.door`).
+        ranked = sorted(preds, key=lambda pb: _precondition_rank(pb, wrong, words))
+        usable = (pb for pb in ranked if pb[1] & possible or (not pb[1] and achievable(pb[0].expr)))
+        best, b = next(usable, (None, 0))
+        if best is None:
             return None
-        best, b = min(usable, key=lambda pb: _precondition_rank(pb, wrong, words))
         if wrong & b == wrong:
             return None  # no progress
         chosen.append(best.expr)
@@ -640,13 +716,28 @@ def _preconditions(
 
 def _precondition_rank(
     pred: tuple[Cand, int], wrong: int, words: set[str]
-) -> tuple[int, bool, bool, bool, int]:
+) -> tuple[int, bool, bool, bool, bool, int]:
     """Rank of an extra guard atom for an unseen effect: false wherever the effect did not happen,
-    about the agent rather than the object (a precondition the agent can meet: carrying the key
-    the mission names), mission-named, small."""
+    about kinds, colours and flags rather than numbers (not `fy() == 0`: where on the grid is
+    rarely why), seen true somewhere (a precondition the agent is known to meet), about the agent
+    rather than the object (carrying the key the mission names), mission-named, small."""
     p, b = pred
-    return ((wrong & b).bit_count(), _contains(p.expr, lambda x: isinstance(x, C.ActionRef)), _mentions_obj(p.expr),
+    return ((wrong & b).bit_count(), _numeric(p.expr), not b, _mentions_obj(p.expr),
             not _grounded(p.expr, words), p.size)  # fmt: skip
+
+
+def _reads_action(e: C.Expr) -> bool:
+    return _contains(e, lambda x: isinstance(x, C.ActionRef))
+
+
+def _numeric(e: C.Expr) -> bool:
+    """Whether `e` compares numbers (positions, directions)."""
+    return _contains(
+        e,
+        lambda x: (
+            isinstance(x, C.Prim) and x.op in ("==", "<") and isinstance(x.args[0].type, C.IntT)
+        ),
+    )
 
 
 def _contains(e: C.Expr, found: Callable[[C.Expr], bool]) -> bool:

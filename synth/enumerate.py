@@ -315,6 +315,9 @@ class Solution:
     def expr(self) -> C.Expr:
         out = self.default.expr
         for rule in reversed(self.rules):
+            if not rule.guard:  # an empty conjunction: the rule always applies
+                out = rule.term.expr
+                continue
             guard = rule.guard[0].expr
             for g in rule.guard[1:]:
                 guard = C.Prim("and", (guard, g.expr), C.BOOL)

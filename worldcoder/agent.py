@@ -112,7 +112,9 @@ class Agent:
         self.data: list[tuple[int, Transition]] = []
         self.model_text: str | None = None
         self.model: CompiledModel | None = None
-        self.alternatives: list[str] = []
+        self.alternatives: list[CompiledModel] = []
+        """Synthesis' other programs that still explain every transition (each new transition
+        removes the ones it refutes)."""
         self.heldout: list[Transition] | None = None
         self.unchecked = False
         self.synthesized: tuple[int, State, Mission] | None = None
@@ -194,6 +196,8 @@ class Agent:
             self.run.append("transitions.jsonl", rec)
             self._remember(rec)
             t = self.data[-1][1]
+            self.alternatives = [m for m in self.alternatives
+                                 if m.step(t.state, t.action, t.mission).matches(t)]  # fmt: skip
             if self.model is not None and self._predicts(t):
                 self.stats.explained += 1
             elif self.model is not None:
@@ -227,8 +231,13 @@ class Agent:
         if self.model is None:
             return self._explore(state, mission)
         found = self._plan(state, mission)
-        if found is None and self.synthesized != (len(self.data), state, mission):
-            # not optimistic from here: refine with this start state (unless just done)
+        if (
+            found is None
+            and not self.alternatives
+            and self.synthesized != (len(self.data), state, mission)
+        ):
+            # not optimistic from here: refine with this start state (unless just done, or
+            # alternatives are left to tell apart by experiment first)
             self.synthesize(state, mission)
             found = self._plan(state, mission) if self.model is not None else None
         if found is None:
@@ -282,7 +291,8 @@ class Agent:
         before = self.accuracy()
         if result.text and result.consistent:
             self._accept(result.text, save=True)
-        self.alternatives = list(result.alternatives)
+        self.alternatives = [m for m in map(self._compiled, result.alternatives)
+                             if m is not None and self._explains_data(m)]  # fmt: skip
         self.stats.synth_calls += 1
         self.stats.synthesis_seconds += seconds
         self.stats.solver_seconds += result.cost.solver_seconds
@@ -293,7 +303,7 @@ class Agent:
                                          "failing": len(result.failing), "seconds": seconds,
                                          "candidates": result.cost.candidates, "accuracy_before": before,
                                          "accuracy": self.accuracy(), "heldout_accuracy": self.stats.heldout_accuracy,
-                                         "alternatives": len(result.alternatives)})  # fmt: skip
+                                         "alternatives": len(self.alternatives)})  # fmt: skip
         self._check_correct(state, mission)
 
     def _accept(self, body: str, *, save: bool) -> None:
@@ -308,6 +318,11 @@ class Agent:
             self.run.save_model(
                 program_text(self.prior_spec, body, self.run.path / "models" / "x.wc")
             )
+
+    def _explains_data(self, model: CompiledModel) -> bool:
+        """Whether a program reproduces every transition so far (an alternative worth telling
+        apart from the model by experiment)."""
+        return all(model.step(t.state, t.action, t.mission).matches(t) for _, t in self.data)
 
     def _compiled(self, body: str) -> CompiledModel | None:
         try:
@@ -357,9 +372,9 @@ class Agent:
 
     def _distinguish(self, state: State, mission: Mission) -> list[str] | None:
         """A path to a situation where the current model and an alternative disagree."""
-        models = [m for m in map(self._compiled, [self.model_text or "", *self.alternatives]) if m]
-        if len(models) < 2:
+        if self.model is None or not self.alternatives:
             return None
+        models = [self.model, *self.alternatives]
         t0 = time.perf_counter()
         path = distinguishing_path(models[0], models[1:], state, mission,
                                    max_nodes=self.config.distinguish_nodes)  # fmt: skip
