@@ -4,9 +4,13 @@ Each agent field, each object field, reward and done is its own problem over the
 kind (transitions, or (transition, object) pairs); one `Bank` per kind is shared by its fields.
 Learning starts on a sample and grows it with the transitions the learned model still gets
 wrong (counter-example guided), until the model reproduces every transition or the budget ends.
-Optimism: if the mission is not reachable in the learned model, guards that are false on every
-unrewarded transition are tried as reward (mission-named enum values first, then smaller), and
-the first under which a plan exists within the horizon is kept.
+Optimism (`make_optimistic`): if the mission is not reachable in the learned model, guards that
+are false on every unrewarded transition are tried as reward (mission-named enum values first,
+then smaller), checked on one sweep of the steps the model predicts; then the same on
+completions (rules for fields never seen to change: another field's guard, or the effect of an
+action never seen to do anything, with a precondition the learned model can reach), also with
+guard atoms swapped for lookalikes that agree on all the data. The completions tried in vain are
+returned as alternatives for the agent to tell apart by experiment.
 """
 
 from __future__ import annotations
