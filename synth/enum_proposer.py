@@ -499,18 +499,19 @@ class CompletionBanks:
     imagined: list[tuple[State, Mission]] = field(default_factory=list)
     """States the learned model reaches from the optimism starts: where a guessed precondition
     never seen in the data must be possible (`achievable`)."""
-    achieved: dict[C.Expr, bool] = field(default_factory=dict)
+    achieved: dict[tuple[C.Expr, bool], bool] = field(default_factory=dict)
 
     def achievable(self, e: C.Expr, per_object: bool) -> bool:
         """Whether `e` holds in some imagined state (of some object in it, if `per_object`)."""
-        if e not in self.achieved:
+        key = (e, per_object)
+        if key not in self.achieved:
             run = ExprCompiler(self.agent.ex.program).compile(e, (OBJ_VAR,) if per_object else ())
-            self.achieved[e] = any(
+            self.achieved[key] = any(
                 run(s, None, "", m.words, {}, *obj)
                 for s, m in self.imagined
                 for obj in ([(o,) for o in s.objects] if per_object else [()])
             )
-        return self.achieved[e]
+        return self.achieved[key]
 
 
 def _completion_banks(
