@@ -1,0 +1,145 @@
+"""Throughput: one model step (compiled vs interpreter vs the real env) and planner expansions/s.
+
+One job per environment. It records random-policy transitions once, then replays the same steps
+through the compiled reference model (`models/*.wc`), the reference interpreter, the raw
+environment's `step` and the object-centric adapter's `step`, and reports microseconds per step.
+Then it plans in the compiled reference model from the starts of a few seeds with BFS, A*
+(Manhattan heuristic) and MCTS and reports node expansions per second, plan length and status.
+
+    worldcoder bench --only throughput [--quick]
+
+Writes bench/results/throughput.json (throughput-quick.json) and throughput.png.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.suite import Job
+
+NAME = "throughput"
+ENVS = (
+    "MiniGrid-Empty-8x8-v0", "MiniGrid-DoorKey-8x8-v0", "MiniGrid-FourRooms-v0",
+    "MiniGrid-KeyCorridorS3R3-v0", "Sokoban", "Taxi-v4",
+)  # fmt: skip
+QUICK_ENVS = ("MiniGrid-DoorKey-5x5-v0", "Taxi-v4")
+PLANNERS = ("bfs", "astar", "mcts")
+
+
+def jobs(quick: bool) -> list[Job]:
+    envs = QUICK_ENVS if quick else ENVS
+    params = {"steps": 500, "interp_steps": 100, "plan_seeds": 1, "plan_timeout": 10.0} if quick \
+        else {"steps": 5000, "interp_steps": 1000, "plan_seeds": 3, "plan_timeout": 60.0}  # fmt: skip
+    return [Job(NAME, env, {"env": env, "seed": 0, **params}) for env in envs]
+
+
+def run_job(params: dict[str, Any]) -> dict[str, Any]:
+    from bench.step_speed import domain, record_steps, time_adapter, time_raw_env
+    from dsl.check import check_file
+    from dsl.compile import compile_program
+    from dsl.interp import run_step
+    from dsl.values import Mission, state_from_json
+
+    env, seed = params["env"], params["seed"]
+    program = check_file(Path(__file__).resolve().parents[1] / "models" / f"{domain(env)}.wc")
+    model = compile_program(program)
+    records = record_steps(env, params["steps"], seed)
+    inputs = [(state_from_json(program.schema, r["state"]), r["action"], Mission.of(r["mission"]))
+              for r in records]  # fmt: skip
+    compiled = _per_step(lambda s, a, m: model.step(s, a, m), inputs)
+    interp = _per_step(lambda s, a, m: run_step(program, s, a, m), inputs[: params["interp_steps"]])
+    n = len(records)
+    return {
+        "steps": n, "objects": len(inputs[0][0].objects),
+        "us_per_step": {
+            "compiled_model": compiled, "interpreter": interp,
+            "env_step": 1e6 * time_raw_env(env, records, seed) / n,
+            "adapter_step": 1e6 * time_adapter(env, records, seed) / n,
+        },
+        "planners": _planners(env, model, params),
+    }  # fmt: skip
+
+
+def _per_step(step: Any, inputs: list[Any]) -> float:
+    t0 = time.perf_counter()
+    for s, a, m in inputs:
+        step(s, a, m)
+    return 1e6 * (time.perf_counter() - t0) / max(1, len(inputs))
+
+
+def _planners(env: str, model: Any, params: dict[str, Any]) -> dict[str, Any]:
+    from dsl.values import Mission, state_from_json
+    from solver import astar_plan, bfs_plan, manhattan_heuristic, mcts_plan
+    from worldcoder.envs import make_env
+
+    schema = model.program.schema
+    out: dict[str, Any] = {}
+    for planner in PLANNERS:
+        runs = []
+        for seed in range(params["plan_seeds"]):
+            state, mission = make_env(env).reset(seed=seed)
+            start, goal = state_from_json(schema, state), Mission.of(mission)
+            kw: dict[str, Any] = {"max_nodes": 2_000_000, "timeout": params["plan_timeout"]}
+            t0 = time.perf_counter()
+            if planner == "bfs":
+                found = bfs_plan(model, start, goal, 200, **kw)
+            elif planner == "astar":
+                found = astar_plan(
+                    model, start, goal, 200, heuristic=manhattan_heuristic(schema), **kw
+                )
+            else:
+                found = mcts_plan(model, start, goal, 200, seed=seed, **kw)
+            seconds = time.perf_counter() - t0
+            runs.append({"seed": seed, "status": found.status, "plan_length": len(found.plan),
+                         "expanded": found.expanded, "seconds": round(seconds, 4),
+                         "expansions_per_second": found.expanded / max(seconds, 1e-9)})  # fmt: skip
+        out[planner] = runs
+    return out
+
+
+def summarize(rows: list[dict[str, Any]], out_dir: Path, quick: bool) -> dict[str, Any]:
+    ok = [r for r in rows if "error" not in r["result"]]
+    table = {
+        r["key"]: {
+            "us_per_step": {k: round(v, 2) for k, v in r["result"]["us_per_step"].items()},
+            "compiled_speedup_over_interpreter": round(
+                r["result"]["us_per_step"]["interpreter"] / r["result"]["us_per_step"]["compiled_model"], 1),
+            "expansions_per_second": {
+                p: round(sum(x["expanded"] for x in runs) / max(1e-9, sum(x["seconds"] for x in runs)))
+                for p, runs in r["result"]["planners"].items()
+            },
+        }
+        for r in ok
+    }  # fmt: skip
+    if ok:
+        _plot(table, out_dir / f"{NAME}{'-quick' if quick else ''}.png")
+    return {"envs": table, "failed": [r["key"] for r in rows if "error" in r["result"]]}
+
+
+def _plot(table: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    envs = list(table)
+    labels = [e.replace("MiniGrid-", "") for e in envs]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
+    kinds = ("compiled_model", "interpreter", "env_step", "adapter_step")
+    for k, kind in enumerate(kinds):
+        xs = [i + (k - 1.5) * 0.2 for i in range(len(envs))]
+        ax.bar(xs, [table[e]["us_per_step"][kind] for e in envs], 0.2, label=kind)
+    ax.set_xticks(range(len(envs)), labels, rotation=20)
+    ax.set(yscale="log", ylabel="microseconds per step (log)", title="one step")
+    ax.legend()
+    for k, planner in enumerate(PLANNERS):
+        xs = [i + (k - 1) * 0.25 for i in range(len(envs))]
+        bx.bar(xs, [table[e]["expansions_per_second"][planner] for e in envs], 0.25, label=planner)
+    bx.set_xticks(range(len(envs)), labels, rotation=20)
+    bx.set(yscale="log", ylabel="node expansions per second (log)", title="planning in the model")
+    bx.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,71 @@
+"""`worldcoder bench`: run benchmarks from the `bench` package and record their results.
+
+Owns the command's flags and their checks; the runner itself (jobs, worker processes, Ray,
+progress, resume, results files) is `bench.suite`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_bench_parser(sub: Any, positive: Any, natural: Any) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="run benchmarks (sample efficiency, Taxi, Sokoban, the paper's claims, throughput)",
+        description="Run benchmarks and write bench/results/NAME.json and plots. An interrupted "
+        "run resumes when the same command is run again.",
+    )
+    p.add_argument("--quick", action="store_true", help="small budgets: minutes instead of hours")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="run these benches only (--list)")
+    p.add_argument("--workers", type=positive, default=os.cpu_count() or 1,
+                   help="parallel worker processes (default: one per core)")  # fmt: skip
+    p.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="run the jobs on this Ray cluster instead (e.g. 127.0.0.1:6379 or auto)")  # fmt: skip
+    p.add_argument(
+        "--out", type=Path, default=None, help="results directory (default bench/results)"
+    )
+    p.add_argument("--fresh", action="store_true", help="ignore results recorded by earlier runs")
+    p.add_argument("--list", action="store_true", help="list the benches and their job counts")
+    p.set_defaults(run=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        from bench.suite import BENCHES, RESULTS, BenchError, load_bench, run_suite
+    except ImportError as err:
+        print(f"error: the bench package is not importable ({err}); install the project from "
+              "its source tree: pip install -e '.[dev]'", file=sys.stderr)  # fmt: skip
+        return 2
+    names = args.only or list(BENCHES)
+    try:
+        if args.list:
+            for name in names:
+                module = load_bench(name)
+                quick, full = len(module.jobs(True)), len(module.jobs(False))
+                print(f"{name:18} {quick:4} quick jobs {full:5} full jobs")
+            return 0
+        command = _command(args)
+        outputs = run_suite(
+            names, quick=args.quick, workers=args.workers, ray_address=args.ray,
+            out_dir=args.out or RESULTS, fresh=args.fresh, command=command,
+        )  # fmt: skip
+    except BenchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in outputs.values():
+        print(path)
+    return 0
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that reproduces this run (recorded in the results files)."""
+    words = ["worldcoder", "bench"] + (["--quick"] if args.quick else [])
+    words += ["--only", *args.only] if args.only else []
+    words += ["--workers", str(args.workers)] + (["--ray", args.ray] if args.ray else [])
+    return shlex.join(words)
