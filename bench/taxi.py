@@ -1,0 +1,364 @@
+"""Taxi 5x5: env steps until the greedy policy is optimal from every start state, for our agent
+(`worldcoder learn`) and tabular Q-learning measured here, against the published figures of
+DOORMAX, Factored R-max and R-max (Diuk, Cohen, Littman 2008, "An object-oriented representation
+for efficient reinforcement learning", ICML; Taxi 5x5), which are quoted, not measured here.
+
+Reference. gymnasium's deterministic Taxi (``is_rainy`` and ``fickle_passenger`` off). Every
+step costs -1 and only the delivery (+20) ends an episode, so a policy maximises the return
+(gamma 1, or any gamma < 1) exactly when it delivers in the fewest steps. ``optimal_steps`` runs
+value iteration with gamma 1 on the real env's own transition table ``env.unwrapped.P``: the
+fewest steps to the delivery from each of the 500 encoded states. The start states are the
+support of Taxi's initial distribution: taxi anywhere, passenger at one of the 4 landmarks,
+destination another one (300 states).
+
+Optimality test ("greedy policy optimal from every start state"). For a learned model: from each
+of the 300 start states, plan in the compiled model (``solver.bfs_plan``: a shortest action list
+to a positive reward with done; its horizon is the true optimum, which changes no verdict since a
+longer shortest plan fails anyway, and at most 50,000 nodes or 10 s), then run that plan open-loop in the real env from that exact
+state (``env.unwrapped.s`` set to it, then ``env.unwrapped.step``); the start passes when the
+plan's last action, and only it, delivers, and the plan is exactly as long as the optimum. For
+Q-learning: from each start, act greedily (``argmax Q``, ties to the first action) in the real env
+for at most the optimal number of steps; it passes when it delivers in exactly that many.
+
+Ours. One ``worldcoder learn --env Taxi-v4`` run per seed (default agent: offline enumerative
+proposer, BFS planner, stops after 10 successes in a row or the episode budget) in a temporary run
+directory, killed at a wall-clock cap. Afterwards every accepted model ``models/NNN.wc`` is
+evaluated in order; the k-th model is paired with the k-th consistent ``synthesis`` event of
+``events.jsonl``, whose ``env_steps`` is the step at which it was accepted. The figure is that step
+for the first model that passes from all 300 starts (null: not solved within the run).
+
+Q-learning. Tabular, epsilon-greedy on the real env (``Taxi-v4`` through ``gymnasium.make``, 200
+step episodes, reset with seed ``seed``, then unseeded resets; exploration from a
+``numpy.random.default_rng(seed)``): alpha 0.1, gamma 0.99, epsilon 0.1, Q initialised to 0, the
+update target ``r`` on termination and ``r + gamma max Q(s')`` otherwise (also on truncation).
+Every ``eval_every`` env steps the greedy policy is tested from all 300 starts (evaluation steps
+are not counted and do not update Q); the figure is the first step count at which it passes from
+all of them (null: not within ``budget`` steps). The log of (step, starts passed) is returned.
+
+Writes (through the runner) bench/results/taxi.json and taxi.png (-quick when quick): bars of the
+median over seeds, log scale, measured methods solid, published ones hatched.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.suite import Job
+
+NAME = "taxi"
+ENV_ID = "Taxi-v4"
+PUBLISHED = {"DOORMAX": 529, "Factored R-max": 1676, "R-max": 4151}
+PUBLISHED_SOURCE = (
+    "Diuk, Cohen, Littman 2008, An object-oriented representation for efficient reinforcement "
+    "learning (ICML), Taxi 5x5: published, not measured here"
+)
+ALPHA, GAMMA, EPSILON = 0.1, 0.99, 0.1
+PLAN_NODES = 50_000
+PLAN_SECONDS = 10.0
+
+
+# ----------------------------------------------------------------------------- the reference
+
+
+def taxi_env() -> Any:
+    """gymnasium's deterministic Taxi (unwrapped ``TaxiEnv``), reset once."""
+    import gymnasium
+
+    env = gymnasium.make(ENV_ID, is_rainy=False, fickle_passenger=False).unwrapped
+    env.reset(seed=0)
+    return env
+
+
+def start_states(env: Any) -> list[int]:
+    """The encoded states Taxi can start in (the support of its initial distribution)."""
+    return [s for s, p in enumerate(env.initial_state_distrib) if p > 0]
+
+
+def _transition(env: Any, s: int, a: int) -> tuple[int, float, bool]:
+    ((_, nxt, reward, done),) = env.P[s][a]
+    return int(nxt), float(reward), bool(done)
+
+
+def optimal_steps(env: Any) -> list[int | None]:
+    """Fewest steps from each encoded state to a delivery (value iteration, gamma 1, on the env's
+    transition table); None where no delivery is reachable."""
+    n, actions = env.observation_space.n, env.action_space.n
+    dist: list[int | None] = [None] * n
+    changed = True
+    while changed:
+        changed = False
+        for s in range(n):
+            best = dist[s]
+            for a in range(actions):
+                nxt, reward, done = _transition(env, s, a)
+                if done and reward > 0:
+                    cand: int | None = 1
+                else:
+                    after = dist[nxt]
+                    cand = None if done or after is None else after + 1
+                if cand is not None and (best is None or cand < best):
+                    best = cand
+            if best != dist[s]:
+                dist[s], changed = best, True
+    return dist
+
+
+def run_actions(env: Any, start: int, actions: list[int]) -> int | None:
+    """Runs `actions` in the real env from `start`; the number of steps when the last one, and
+    only it, delivers (positive reward, terminal), else None."""
+    env.s = start
+    for i, a in enumerate(actions):
+        _, reward, terminated, _, _ = env.step(a)
+        if terminated:
+            return i + 1 if reward > 0 and i == len(actions) - 1 else None
+    return None
+
+
+@dataclass(frozen=True)
+class Reference:
+    env: Any
+    starts: tuple[int, ...]
+    optimal: tuple[int | None, ...]
+
+
+def reference() -> Reference:
+    env = taxi_env()
+    return Reference(env, tuple(start_states(env)), tuple(optimal_steps(env)))
+
+
+# ----------------------------------------------------------------------------- learned models
+
+
+def model_passes(ref: Reference, model: Any, start: int) -> bool:
+    """Whether the model's shortest plan from `start` is optimal when run in the real env."""
+    from dsl.values import Mission, state_from_json
+    from solver.bfs import bfs_plan
+    from worldcoder.envs.taxi import TAXI_ACTIONS, TAXI_MISSION, taxi_state
+
+    best = ref.optimal[start]
+    assert best is not None
+    state = state_from_json(model.program.schema, taxi_state(ref.env, start))
+    search = bfs_plan(model, state, Mission.of(TAXI_MISSION), best, max_nodes=PLAN_NODES,
+                      timeout=PLAN_SECONDS)  # fmt: skip
+    if search.status != "sat" or len(search.plan) != best:
+        return False
+    steps = run_actions(ref.env, start, [TAXI_ACTIONS.index(a) for a in search.plan])
+    return steps == ref.optimal[start]
+
+
+def model_optimal_starts(ref: Reference, path: Path) -> int:
+    """How many of the start states the model file's greedy (shortest-plan) policy is optimal
+    from."""
+    from dsl.check import check_file
+    from dsl.compile import compile_program
+
+    model = compile_program(check_file(path))
+    return sum(model_passes(ref, model, s) for s in ref.starts)
+
+
+# ----------------------------------------------------------------------------- ours
+
+
+def _learn(params: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "worldcoder.cli", "learn", "--env", ENV_ID,
+           "--seed", str(params["seed"]), "--episodes", str(params["episodes"]),
+           "--run-dir", str(run_dir)]  # fmt: skip
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=params["cap_seconds"], check=False)  # fmt: skip
+        finished, code = True, proc.returncode
+    except subprocess.TimeoutExpired:
+        finished, code = False, None
+    return {"finished": finished, "returncode": code,
+            "learn_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+
+
+def accepted_models(run_dir: Path) -> list[tuple[Path, int]]:
+    """(model file, env step at which it was accepted), in order of acceptance."""
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()
+              if line.strip()] if (run_dir / "events.jsonl").exists() else []  # fmt: skip
+    steps = [e["env_steps"] for e in events if e.get("event") == "synthesis" and e["consistent"]]
+    models = sorted((run_dir / "models").glob("*.wc"))
+    if len(models) != len(steps):
+        raise RuntimeError(
+            f"{len(models)} model files but {len(steps)} consistent synthesis events in {run_dir}"
+        )
+    return list(zip(models, steps, strict=True))
+
+
+def evaluate_models(run_dir: Path, deadline: float) -> dict[str, Any]:
+    """Each accepted model in order until the first optimal from every start (or the deadline)."""
+    ref = reference()
+    log: list[dict[str, Any]] = []
+    found: int | None = None
+    for path, step in accepted_models(run_dir):
+        if time.monotonic() > deadline:
+            break
+        passed = model_optimal_starts(ref, path)
+        log.append({"model": path.name, "env_steps": step, "optimal_starts": passed})
+        if passed == len(ref.starts):
+            found = step
+            break
+    return {"steps_to_optimal": found, "starts": len(ref.starts), "model_log": log}
+
+
+def run_ours(params: dict[str, Any]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-taxi-") as tmp:
+        run_dir = Path(tmp) / "run"
+        out = _learn(params, run_dir)
+        t0 = time.perf_counter()
+        out |= evaluate_models(run_dir, time.monotonic() + params["eval_cap_seconds"])
+        out["eval_seconds"] = round(time.perf_counter() - t0, 1)
+        report_path = run_dir / "report.json"
+        report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    keys = ("total_env_steps", "episodes", "successes", "success_streak",
+            "steps_to_first_success", "steps_to_correct_model", "synthesis_calls",
+            "synthesis_seconds")  # fmt: skip
+    return out | {k: report.get(k) for k in keys}
+
+
+# ----------------------------------------------------------------------------- Q-learning
+
+
+def greedy_optimal_starts(ref: Reference, q: Any) -> int:
+    """How many start states the greedy policy of `q` delivers from in exactly the optimum."""
+    passed = 0
+    for start in ref.starts:
+        best = ref.optimal[start]
+        assert best is not None
+        s, steps = start, 0
+        while steps < best:
+            s, reward, done = _transition(ref.env, s, int(q[s].argmax()))
+            steps += 1
+            if done:
+                break
+        passed += steps == best and done and reward > 0
+    return passed
+
+
+def run_qlearning(params: dict[str, Any]) -> dict[str, Any]:
+    import gymnasium
+    import numpy as np
+
+    ref = reference()
+    env = gymnasium.make(ENV_ID, is_rainy=False, fickle_passenger=False)
+    rng = np.random.default_rng(params["seed"])
+    q = np.zeros((env.observation_space.n, env.action_space.n))
+    s, _ = env.reset(seed=params["seed"])
+    log: list[list[int]] = []
+    found: int | None = None
+    deadline = time.monotonic() + params["cap_seconds"]
+    for step in range(1, params["budget"] + 1):
+        explore = rng.random() < EPSILON
+        a = int(rng.integers(q.shape[1])) if explore else int(q[s].argmax())
+        nxt, reward, terminated, truncated, _ = env.step(a)
+        target = reward if terminated else reward + GAMMA * q[nxt].max()
+        q[s, a] += ALPHA * (target - q[s, a])
+        s = env.reset()[0] if terminated or truncated else nxt
+        if step % params["eval_every"] == 0:
+            passed = greedy_optimal_starts(ref, q)
+            log.append([step, passed])
+            if passed == len(ref.starts):
+                found = step
+                break
+            if time.monotonic() > deadline:
+                break
+    env.close()
+    return {"steps_to_optimal": found, "starts": len(ref.starts), "steps_run": step,
+            "alpha": ALPHA, "gamma": GAMMA, "epsilon": EPSILON, "eval_log": log}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- the bench
+
+
+def jobs(quick: bool) -> list[Job]:
+    seeds = [0] if quick else [0, 1, 2, 3, 4]
+    ours = {"episodes": 30 if quick else 100, "cap_seconds": 240 if quick else 3600,
+            "eval_cap_seconds": 60 if quick else 1200}  # fmt: skip
+    qlearn = {"budget": 50_000 if quick else 300_000, "eval_every": 500 if quick else 250,
+              "cap_seconds": 120 if quick else 1800}  # fmt: skip
+    out = [Job(NAME, f"ours/seed{s}", {"method": "ours", "seed": s, "quick": quick, **ours})
+           for s in seeds]  # fmt: skip
+    out += [Job(NAME, f"qlearning/seed{s}", {"method": "qlearning", "seed": s, "quick": quick,
+                                             **qlearn}) for s in seeds]  # fmt: skip
+    return out
+
+
+def run_job(params: dict[str, Any]) -> dict[str, Any]:
+    if params["method"] == "ours":
+        return run_ours(params)
+    if params["method"] == "qlearning":
+        return run_qlearning(params)
+    raise ValueError(f"unknown method {params['method']!r}")
+
+
+def _method_summary(rows: list[dict[str, Any]], method: str) -> dict[str, Any]:
+    mine = [r for r in rows if r["params"]["method"] == method]
+    figures = {r["params"]["seed"]: r["result"].get("steps_to_optimal") for r in mine}
+    solved = [v for v in figures.values() if v is not None]
+    errors = {r["key"]: r["result"]["error"] for r in mine if "error" in r["result"]}
+    all_solved = bool(mine) and len(solved) == len(mine)
+    return {"steps_to_optimal_by_seed": figures, "seeds": len(mine), "solved": len(solved),
+            "median_steps_to_optimal": statistics.median(solved) if all_solved else "not solved",
+            "median_over_solved_seeds": statistics.median(solved) if solved else None,
+            "errors": errors}  # fmt: skip
+
+
+def summarize(rows: list[dict[str, Any]], out_dir: Path, quick: bool) -> dict[str, Any]:
+    summary = {"ours": _method_summary(rows, "ours"),
+               "qlearning": _method_summary(rows, "qlearning"),
+               "qlearning_settings": {"alpha": ALPHA, "gamma": GAMMA, "epsilon": EPSILON},
+               "published_not_measured_here": {"figures": PUBLISHED, "source": PUBLISHED_SOURCE},
+               "figure": "env steps until the greedy policy is optimal from all 300 start states"}  # fmt: skip
+    plot(summary, out_dir / f"{NAME}{'-quick' if quick else ''}.png")
+    return summary
+
+
+def _bars(summary: dict[str, Any]) -> list[tuple[str, float | None, list[int], bool]]:
+    """(label, bar height, per-seed points, measured) for each method."""
+    bars: list[tuple[str, float | None, list[int], bool]] = []
+    for method, label in (("ours", "ours"), ("qlearning", "Q-learning")):
+        m = summary[method]
+        points = [v for v in m["steps_to_optimal_by_seed"].values() if v is not None]
+        text = f"{label}\nmeasured, median\n{m['solved']}/{m['seeds']} seeds solved"
+        bars.append((text, m["median_over_solved_seeds"], points, True))
+    bars += [(f"{k}\npublished,\nnot measured", float(v), [], False) for k, v in PUBLISHED.items()]
+    return bars
+
+
+def plot(summary: dict[str, Any], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = _bars(summary)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    ax.set_yscale("log")
+    for i, (_, value, points, measured) in enumerate(bars):
+        if value is None:
+            ax.text(i, 10, "not solved", ha="center", va="bottom", rotation=90)
+            continue
+        ax.bar(i, value, color="C0" if measured else "white", edgecolor="C0" if measured else "C7",
+               hatch=None if measured else "//")  # fmt: skip
+        ax.scatter([i] * len(points), points, color="k", s=12, zorder=3)
+        ax.text(i, value, f"{value:,.0f}", ha="center", va="bottom")
+    ax.set_xticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
+    ax.set_ylim(bottom=10)
+    ax.set_ylabel("env steps (log scale)")
+    ax.set_title("Taxi 5x5: env steps until the greedy policy is optimal from all 300 starts\n"
+                 "solid: measured here (dots: seeds); hatched: Diuk et al. 2008, not measured here",
+                 fontsize=9)  # fmt: skip
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,162 @@
+"""bench/taxi.py: the optimal reference (value iteration on Taxi's own table), the optimality test
+of a model's greedy policy (the reference model passes from all 300 starts, broken copies do not),
+the pairing of accepted models with their env steps, Q-learning's figure against its own log, and
+the summary and plot."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bench import taxi
+from worldcoder.envs.taxi import taxi_state
+
+ROOT = Path(__file__).resolve().parents[1]
+TAXI_WC = (ROOT / "models" / "taxi.wc").read_text()
+PRIOR = ROOT / "models" / "taxi_prior.wc"
+
+
+@pytest.fixture(scope="module")
+def ref() -> taxi.Reference:
+    return taxi.reference()
+
+
+def model_file(tmp: Path, name: str, old: str = "", new: str = "") -> Path:
+    """A copy of models/taxi.wc (with `old` replaced by `new`) importing the prior by path."""
+    assert old in TAXI_WC
+    text = TAXI_WC.replace(old, new).replace('import "taxi_prior.wc"', f'import "{PRIOR}"')
+    path = tmp / name
+    path.write_text(text)
+    return path
+
+
+def forward_bfs(env: Any, start: int) -> int:
+    """Fewest real-env steps (env.step from env.s) from `start` to a delivery."""
+    seen, frontier = {start}, deque([(start, 0)])
+    while frontier:
+        s, depth = frontier.popleft()
+        for a in range(6):
+            env.s = s
+            nxt, reward, done, _, _ = env.step(a)
+            if done and reward > 0:
+                return depth + 1
+            if not done and nxt not in seen:
+                seen.add(nxt)
+                frontier.append((nxt, depth + 1))
+    raise AssertionError("no delivery reachable")
+
+
+def test_reference_matches_forward_search(ref: taxi.Reference) -> None:
+    assert len(ref.starts) == 300
+    for start in ref.starts[::23]:
+        assert ref.optimal[start] == forward_bfs(ref.env, start)
+    assert all(ref.optimal[s] is not None for s in ref.starts)
+
+
+def optimal_plan(ref: taxi.Reference, start: int) -> list[int]:
+    plan, s = [], start
+    while True:
+        for a in range(6):
+            nxt, reward, done = taxi._transition(ref.env, s, a)
+            if done and reward > 0:
+                return [*plan, a]
+            if not done and ref.optimal[nxt] == (ref.optimal[s] or 0) - 1:
+                plan.append(a)
+                s = nxt
+                break
+
+
+def test_run_actions_in_the_real_env(ref: taxi.Reference) -> None:
+    start = ref.starts[7]
+    plan = optimal_plan(ref, start)
+    assert taxi.run_actions(ref.env, start, plan) == ref.optimal[start] == len(plan)
+    assert taxi.run_actions(ref.env, start, plan[:-1]) is None  # never delivers
+    assert taxi.run_actions(ref.env, start, [*plan, 0]) is None  # delivers before the last action
+
+
+def test_first_optimal_model_and_its_step(tmp_path: Path, ref: taxi.Reference) -> None:
+    run = tmp_path / "run"
+    (run / "models").mkdir(parents=True)
+    # one rule changed: a delivery at column 0 (landmarks R and Y) no longer ends the episode
+    model_file(run / "models", "000.wc", "done := delivers()", "done := delivers() and agent.x > 0")
+    model_file(run / "models", "001.wc")
+    events = [{"event": "synthesis", "env_steps": 100, "consistent": True},
+              {"event": "synthesis", "env_steps": 180, "consistent": False},
+              {"event": "plan", "env_steps": 180},
+              {"event": "synthesis", "env_steps": 250, "consistent": True}]  # fmt: skip
+    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    out = taxi.evaluate_models(run, deadline=float("inf"))
+    # the broken model is optimal exactly from the starts whose destination is not in column 0
+    col0 = sum(taxi_state(ref.env, s)["objects"][1]["x"] == 0 for s in ref.starts)
+    assert col0 == 150
+    assert [m["optimal_starts"] for m in out["model_log"]] == [300 - col0, 300]
+    assert out["steps_to_optimal"] == 250
+    (run / "models" / "002.wc").write_text("")
+    with pytest.raises(RuntimeError, match="3 model files but 2"):
+        taxi.accepted_models(run)
+
+
+def test_model_moving_through_walls_is_not_optimal(tmp_path: Path, ref: taxi.Reference) -> None:
+    old = "agent.x := if can_move(action)"
+    # one rule changed: the taxi moves east and west through the interior walls
+    new = "agent.x := if (action == east or action == west) and next_x() >= 0 and next_x() < 5"
+    path = model_file(tmp_path, "walls.wc", old, new)
+    passed = taxi.model_optimal_starts(ref, path)
+    assert 0 < passed < 300
+
+
+def test_greedy_evaluation_of_q_tables(ref: taxi.Reference) -> None:
+    q = np.full((500, 6), -100.0)
+    for s in range(500):
+        for a in range(6):
+            nxt, reward, done = taxi._transition(ref.env, s, a)
+            after = ref.optimal[nxt]
+            q[s, a] = 20 if done and reward > 0 else -1 - (100 if after is None else after)
+    assert taxi.greedy_optimal_starts(ref, q) == 300
+    assert taxi.greedy_optimal_starts(ref, np.zeros((500, 6))) == 0  # always south
+
+
+def test_qlearning_figure_matches_its_log() -> None:
+    params = {"seed": 0, "budget": 300_000, "eval_every": 2_000, "cap_seconds": 120}
+    out = taxi.run_qlearning(params)
+    log = out["eval_log"]
+    assert [step for step, _ in log] == list(range(2_000, out["steps_run"] + 1, 2_000))
+    assert out["steps_to_optimal"] is not None, "tabular Q-learning learns Taxi in 300k steps"
+    assert log[-1] == [out["steps_to_optimal"], 300]
+    assert all(passed < 300 for _, passed in log[:-1])
+    short = taxi.run_qlearning(params | {"budget": 10_000})
+    assert short["steps_to_optimal"] is None and len(short["eval_log"]) == 5
+
+
+def test_summarize_medians_and_plot(tmp_path: Path) -> None:
+    def row(method: str, seed: int, steps: int | None) -> dict[str, Any]:
+        params = {"method": method, "seed": seed}
+        return {"key": f"{method}/seed{seed}", "params": params,
+                "result": {"steps_to_optimal": steps}, "seconds": 1.0}  # fmt: skip
+
+    rows = [row("ours", 0, 300), row("ours", 1, 500), row("ours", 2, 400),
+            row("qlearning", 0, 1000), row("qlearning", 1, None),
+            {"key": "qlearning/seed2", "params": {"method": "qlearning", "seed": 2},
+             "result": {"error": "boom"}, "seconds": 0.0}]  # fmt: skip
+    summary = taxi.summarize(rows, tmp_path, quick=True)
+    assert summary["ours"]["median_steps_to_optimal"] == 400
+    assert summary["qlearning"]["median_steps_to_optimal"] == "not solved"
+    assert summary["qlearning"]["solved"] == 1
+    assert summary["qlearning"]["errors"] == {"qlearning/seed2": "boom"}
+    assert summary["published_not_measured_here"]["figures"]["DOORMAX"] == 529
+    assert (tmp_path / "taxi-quick.png").stat().st_size > 0
+    json.dumps(summary)
+
+
+def test_jobs_are_unique_and_cover_both_methods() -> None:
+    for quick in (True, False):
+        jobs = taxi.jobs(quick)
+        assert len({j.key for j in jobs}) == len(jobs)
+        assert {j.params["method"] for j in jobs} == {"ours", "qlearning"}
+        assert len({j.params["seed"] for j in jobs}) == (1 if quick else 5)
+        json.dumps([j.params for j in jobs])
