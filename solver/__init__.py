@@ -7,6 +7,7 @@
     invariant(program, "helper_name", Bounds(...), k)        -> proved | counterexample trace
     bfs_plan / astar_plan / mcts_plan(compiled, start, mission, horizon) -> Search (explicit-state
         planners on a `CompiledModel`; A* takes a heuristic, e.g. manhattan_heuristic(schema))
+    sokoban_plan(compiled, start, mission) -> Search   (A* over pushes in a Sokoban-schema model)
 
 Every query takes `Limits(timeout, rlimit, smt2)` and answers "unknown" with a reason rather than
 hang. `Theory(ints="bv"|"int", enums="int"|"datatype")` picks the encoding.
@@ -27,11 +28,12 @@ from solver.queries import (
     optimistic,
     plan,
 )
+from solver.sokoban import SokobanKinds, dead_squares, sokoban_heuristic, sokoban_plan
 from solver.theory import Theory
 
 __all__ = [
-    "Bounds", "Encoder", "Heuristic", "HoleVars", "Limits", "Result", "Search", "SymState",
-    "Theory", "astar_plan", "bfs_plan", "check_consistency", "distinguish", "equivalent",
-    "fresh_state", "invariant", "manhattan_heuristic", "mcts_plan", "optimistic", "plan",
-    "zero_heuristic",
+    "Bounds", "Encoder", "Heuristic", "HoleVars", "Limits", "Result", "Search", "SokobanKinds",
+    "SymState", "Theory", "astar_plan", "bfs_plan", "check_consistency", "dead_squares",
+    "distinguish", "equivalent", "fresh_state", "invariant", "manhattan_heuristic", "mcts_plan",
+    "optimistic", "plan", "sokoban_heuristic", "sokoban_plan", "zero_heuristic",
 ]  # fmt: skip
