@@ -159,3 +159,15 @@ def test_validate_passes_an_exact_model_and_reports_a_wrong_one(tmp_path: Path) 
     assert "first disagreement: episode" in result.stdout
     assert "action left" in result.stdout
     assert "agent.dir: model" in result.stdout
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    cmd = [sys.executable, "-m", "worldcoder.cli", "collect", "--env", "MiniGrid-Empty-5x5-v0",
+           "--episodes", "200", "--seed", "0", "--out", "-"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # like `| head -1`: read one line, then close the pipe
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert json.loads(first)["action"] and "Traceback" not in err
