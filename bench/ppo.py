@@ -18,8 +18,8 @@ PPO did not learn Empty-5x5 at all on this machine (mean return 0.2-0.3, the ran
 100k steps, seeds 0 and 1: the view's features that are constant early get a near-zero variance and
 blow up when they first change), while without it, it solved Empty-5x5 within 10k steps.
 
-`EpisodeLog` (a callback) appends (total env steps, return) for every finished episode, in the
-order the vectorised envs finish them; "total env steps" is `num_timesteps` after the vector step
+`EpisodeLog` (a callback) appends (total env steps, return, env index) for every finished
+episode, in the order the vectorised envs finish them; "total env steps" is `num_timesteps` after the vector step
 in which the episode ended (so it counts the steps of all `n_envs` copies, at most n_envs - 1
 more than the exact count). Training stops as soon as the mean return of the last `window`
 episodes reaches `target`, or when `budget` steps or `wall_seconds` are used up.
@@ -31,6 +31,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from bench.sample_efficiency import near_optimal
 
 ZOO_HYPERPARAMS: dict[str, Any] = {
     "n_steps": 128,
@@ -89,7 +91,7 @@ def episode_log_class() -> Any:
         def __init__(self, run: PpoRun) -> None:
             super().__init__()
             self.run = run
-            self.episodes: list[tuple[int, float]] = []
+            self.episodes: list[tuple[int, float, int]] = []
             self.recent: deque[float] = deque(maxlen=run.window)
             self.first_success: int | None = None
             self.near_optimal: int | None = None
@@ -97,33 +99,38 @@ def episode_log_class() -> Any:
             self.capped = False
 
         def _on_step(self) -> bool:
-            for info in self.locals["infos"]:
+            for i, info in enumerate(self.locals["infos"]):
                 if "episode" in info:
-                    self._episode(float(info["episode"]["r"]))
+                    self._episode(float(info["episode"]["r"]), i)
             if self.near_optimal is not None or self.num_timesteps >= self.run.budget:
                 return False
             self.capped = time.perf_counter() > self.deadline
             return not self.capped
 
-        def _episode(self, ret: float) -> None:
-            self.episodes.append((self.num_timesteps, ret))
+        def _episode(self, ret: float, env_index: int) -> None:
+            self.episodes.append((self.num_timesteps, ret, env_index))
             self.recent.append(ret)
             if ret > 0 and self.first_success is None:
                 self.first_success = self.num_timesteps
-            full = len(self.recent) == self.run.window
-            if (
-                full
-                and self.near_optimal is None
-                and sum(self.recent) >= self.run.target * self.run.window
-            ):
+            reached = near_optimal(self.recent, self.run.window, self.run.target)
+            if reached and self.near_optimal is None:
                 self.near_optimal = self.num_timesteps
 
     return EpisodeLog
 
 
-def train(run: PpoRun) -> tuple[dict[str, Any], Any]:
-    """Trains until near-optimal, the budget or the wall cap. Returns the measured figures and
-    the callback (whose `episodes` list is the full episode log) ."""
+@dataclass(frozen=True)
+class PpoOutcome:
+    figures: dict[str, Any]
+    """The measured figures (JSON-able)."""
+    episodes: list[tuple[int, float, int]]
+    """The callback's log: (total env steps, return, env index) per finished episode."""
+    monitors: list[tuple[list[float], list[int]]]
+    """Each env copy's Monitor record: its episode returns and lengths."""
+
+
+def train(run: PpoRun) -> PpoOutcome:
+    """Trains until near-optimal, the budget or the wall cap."""
     import torch
     from stable_baselines3 import PPO
 
@@ -134,22 +141,25 @@ def train(run: PpoRun) -> tuple[dict[str, Any], Any]:
     t0 = time.perf_counter()
     model.learn(total_timesteps=run.budget, callback=log)
     seconds = time.perf_counter() - t0
+    monitors = list(
+        zip(venv.get_attr("episode_returns"), venv.get_attr("episode_lengths"), strict=True)
+    )
     venv.close()
-    steps = int(model.num_timesteps)
-    figures = {
+    return PpoOutcome(_figures(run, log, int(model.num_timesteps), seconds), log.episodes, monitors)
+
+
+def _figures(run: PpoRun, log: Any, steps: int, seconds: float) -> dict[str, Any]:
+    returns = [r for _, r, _ in log.episodes]
+    recent = returns[-run.window :]
+    return {
         "steps_to_first_success": log.first_success,
         "steps_to_near_optimal": log.near_optimal,
         "total_env_steps": steps,
-        "episodes": len(log.episodes),
-        "successes": sum(r > 0 for _, r in log.episodes),
-        "last_mean_return": _mean([r for _, r in log.episodes[-run.window :]]),
+        "episodes": len(returns),
+        "successes": sum(r > 0 for r in returns),
+        "last_mean_return": round(sum(recent) / len(recent), 4) if recent else None,
         "wall_seconds": round(seconds, 2),
         "fps": round(steps / seconds, 1) if seconds > 0 else None,
         "capped": log.capped,
         "hyperparams": hyperparams(run),
     }
-    return figures, log
-
-
-def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 4) if values else None
