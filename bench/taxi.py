@@ -13,19 +13,23 @@ destination another one (300 states).
 
 Optimality test ("greedy policy optimal from every start state"). For a learned model: from each
 of the 300 start states, plan in the compiled model (``solver.bfs_plan``: a shortest action list
-to a positive reward with done; its horizon is the true optimum, which changes no verdict since a
-longer shortest plan fails anyway, and at most 50,000 nodes or 10 s), then run that plan open-loop in the real env from that exact
-state (``env.unwrapped.s`` set to it, then ``env.unwrapped.step``); the start passes when the
-plan's last action, and only it, delivers, and the plan is exactly as long as the optimum. For
-Q-learning: from each start, act greedily (``argmax Q``, ties to the first action) in the real env
-for at most the optimal number of steps; it passes when it delivers in exactly that many.
+to a positive reward with done; at most 50,000 nodes or 10 s; its horizon is the true optimum,
+which changes no verdict since a longer shortest plan fails anyway), then run that plan open-loop
+in the real env from that exact state (``env.unwrapped.s`` set to it, then
+``env.unwrapped.step``); the start passes when the plan's last action, and only it, delivers, and
+the plan is exactly as long as the optimum. For Q-learning: from each start, act greedily
+(``argmax Q``, ties to the first action) in the real env for at most the optimal number of steps;
+it passes when it delivers in exactly that many.
 
 Ours. One ``worldcoder learn --env Taxi-v4`` run per seed (default agent: offline enumerative
 proposer, BFS planner, stops after 10 successes in a row or the episode budget) in a temporary run
-directory, killed at a wall-clock cap. Afterwards every accepted model ``models/NNN.wc`` is
+directory, killed at a wall-clock cap. Afterwards the accepted models ``models/NNN.wc`` are
 evaluated in order; the k-th model is paired with the k-th consistent ``synthesis`` event of
-``events.jsonl``, whose ``env_steps`` is the step at which it was accepted. The figure is that step
-for the first model that passes from all 300 starts (null: not solved within the run).
+``events.jsonl``, whose ``env_steps`` is the step at which it was accepted. Each model is checked
+start by start up to its first failing start (its log entry says how many passed before it). The
+figure is the acceptance step of the first model that passes from all 300 starts; without one the
+status is "not solved" (the run ended by itself and no model passed) or "cut" (the learning run or
+the evaluation hit its wall-clock cap first).
 
 Q-learning. Tabular, epsilon-greedy on the real env (``Taxi-v4`` through ``gymnasium.make``, 200
 step episodes, reset with seed ``seed``, then unseeded resets; exploration from a
@@ -33,10 +37,14 @@ step episodes, reset with seed ``seed``, then unseeded resets; exploration from 
 update target ``r`` on termination and ``r + gamma max Q(s')`` otherwise (also on truncation).
 Every ``eval_every`` env steps the greedy policy is tested from all 300 starts (evaluation steps
 are not counted and do not update Q); the figure is the first step count at which it passes from
-all of them (null: not within ``budget`` steps). The log of (step, starts passed) is returned.
+all of them, so it is exact to within ``eval_every`` steps (status "not solved" when the step
+``budget`` runs out, "cut" at the wall-clock cap). The log of [step, starts passed] is returned.
 
-Writes (through the runner) bench/results/taxi.json and taxi.png (-quick when quick): bars of the
-median over seeds, log scale, measured methods solid, published ones hatched.
+Summary: per method and seed the figure or its status, the median over seeds ("not solved" unless
+every seed got a figure) and the median over the seeds that did; the published figures under
+"published_not_measured_here". The runner writes it to bench/results/taxi.json; the plot
+taxi.png (taxi-quick.* when quick) has a bar per method, log scale: the measured medians solid with
+a dot per seed, the published figures hatched.
 """
 
 from __future__ import annotations
@@ -154,14 +162,28 @@ def model_passes(ref: Reference, model: Any, start: int) -> bool:
     return steps == ref.optimal[start]
 
 
-def model_optimal_starts(ref: Reference, path: Path) -> int:
-    """How many of the start states the model file's greedy (shortest-plan) policy is optimal
-    from."""
+def load_model(path: Path) -> Any:
     from dsl.check import check_file
     from dsl.compile import compile_program
 
-    model = compile_program(check_file(path))
+    return compile_program(check_file(path))
+
+
+def model_optimal_starts(ref: Reference, path: Path) -> int:
+    """How many of the start states the model file's greedy (shortest-plan) policy is optimal
+    from."""
+    model = load_model(path)
     return sum(model_passes(ref, model, s) for s in ref.starts)
+
+
+def starts_until_failure(ref: Reference, path: Path) -> int:
+    """How many start states (in order) the model file passes before its first failure: all of
+    them (300) when its greedy policy is optimal from every start."""
+    model = load_model(path)
+    for checked, start in enumerate(ref.starts):
+        if not model_passes(ref, model, start):
+            return checked
+    return len(ref.starts)
 
 
 # ----------------------------------------------------------------------------- ours
@@ -182,12 +204,16 @@ def _learn(params: dict[str, Any], run_dir: Path) -> dict[str, Any]:
             "learn_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
 
 
-def accepted_models(run_dir: Path) -> list[tuple[Path, int]]:
-    """(model file, env step at which it was accepted), in order of acceptance."""
+def accepted_models(run_dir: Path, finished: bool = True) -> list[tuple[Path, int]]:
+    """(model file, env step at which it was accepted), in order of acceptance. A run killed
+    (`finished` false) between saving a model and logging its event leaves one model unpaired:
+    it is left out."""
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()
               if line.strip()] if (run_dir / "events.jsonl").exists() else []  # fmt: skip
     steps = [e["env_steps"] for e in events if e.get("event") == "synthesis" and e["consistent"]]
     models = sorted((run_dir / "models").glob("*.wc"))
+    if not finished and len(models) == len(steps) + 1:
+        models = models[:-1]
     if len(models) != len(steps):
         raise RuntimeError(
             f"{len(models)} model files but {len(steps)} consistent synthesis events in {run_dir}"
@@ -195,20 +221,26 @@ def accepted_models(run_dir: Path) -> list[tuple[Path, int]]:
     return list(zip(models, steps, strict=True))
 
 
-def evaluate_models(run_dir: Path, deadline: float) -> dict[str, Any]:
-    """Each accepted model in order until the first optimal from every start (or the deadline)."""
+def evaluate_models(run_dir: Path, deadline: float, finished: bool = True) -> dict[str, Any]:
+    """Each accepted model in order until the first optimal from every start. Each model is
+    checked start by start up to its first failure (``starts_passed``: how many passed before
+    it). ``status``: "optimal" (``steps_to_optimal`` set), "not solved" (every model checked,
+    none optimal, the run ended by itself) or "cut" (the learning run or the evaluation ran out
+    of wall-clock time first)."""
     ref = reference()
     log: list[dict[str, Any]] = []
-    found: int | None = None
-    for path, step in accepted_models(run_dir):
+    models = accepted_models(run_dir, finished)
+    for path, step in models:
         if time.monotonic() > deadline:
             break
-        passed = model_optimal_starts(ref, path)
-        log.append({"model": path.name, "env_steps": step, "optimal_starts": passed})
+        passed = starts_until_failure(ref, path)
+        log.append({"model": path.name, "env_steps": step, "starts_passed": passed})
         if passed == len(ref.starts):
-            found = step
-            break
-    return {"steps_to_optimal": found, "starts": len(ref.starts), "model_log": log}
+            return {"status": "optimal", "steps_to_optimal": step, "starts": len(ref.starts),
+                    "model_log": log}  # fmt: skip
+    status = "not solved" if finished and len(log) == len(models) else "cut"
+    return {"status": status, "steps_to_optimal": None, "starts": len(ref.starts),
+            "model_log": log}  # fmt: skip
 
 
 def run_ours(params: dict[str, Any]) -> dict[str, Any]:
@@ -216,7 +248,8 @@ def run_ours(params: dict[str, Any]) -> dict[str, Any]:
         run_dir = Path(tmp) / "run"
         out = _learn(params, run_dir)
         t0 = time.perf_counter()
-        out |= evaluate_models(run_dir, time.monotonic() + params["eval_cap_seconds"])
+        deadline = time.monotonic() + params["eval_cap_seconds"]
+        out |= evaluate_models(run_dir, deadline, out["finished"])
         out["eval_seconds"] = round(time.perf_counter() - t0, 1)
         report_path = run_dir / "report.json"
         report = json.loads(report_path.read_text()) if report_path.exists() else {}
@@ -245,7 +278,20 @@ def greedy_optimal_starts(ref: Reference, q: Any) -> int:
     return passed
 
 
+def q_update(env: Any, q: Any, s: int, rng: Any) -> int:
+    """One epsilon-greedy step in the real env and its Q-learning update; the next state to act
+    from (after a reset when the episode ended)."""
+    explore = rng.random() < EPSILON
+    a = int(rng.integers(q.shape[1])) if explore else int(q[s].argmax())
+    nxt, reward, terminated, truncated, _ = env.step(a)
+    target = reward if terminated else reward + GAMMA * q[nxt].max()
+    q[s, a] += ALPHA * (target - q[s, a])
+    return int(env.reset()[0]) if terminated or truncated else int(nxt)
+
+
 def run_qlearning(params: dict[str, Any]) -> dict[str, Any]:
+    """``status``: "optimal" (``steps_to_optimal`` set), "not solved" (the step budget ran out)
+    or "cut" (the wall-clock cap)."""
     import gymnasium
     import numpy as np
 
@@ -253,28 +299,23 @@ def run_qlearning(params: dict[str, Any]) -> dict[str, Any]:
     env = gymnasium.make(ENV_ID, is_rainy=False, fickle_passenger=False)
     rng = np.random.default_rng(params["seed"])
     q = np.zeros((env.observation_space.n, env.action_space.n))
-    s, _ = env.reset(seed=params["seed"])
+    s = int(env.reset(seed=params["seed"])[0])
     log: list[list[int]] = []
-    found: int | None = None
-    deadline = time.monotonic() + params["cap_seconds"]
+    status, deadline = "not solved", time.monotonic() + params["cap_seconds"]
     for step in range(1, params["budget"] + 1):
-        explore = rng.random() < EPSILON
-        a = int(rng.integers(q.shape[1])) if explore else int(q[s].argmax())
-        nxt, reward, terminated, truncated, _ = env.step(a)
-        target = reward if terminated else reward + GAMMA * q[nxt].max()
-        q[s, a] += ALPHA * (target - q[s, a])
-        s = env.reset()[0] if terminated or truncated else nxt
+        s = q_update(env, q, s, rng)
         if step % params["eval_every"] == 0:
-            passed = greedy_optimal_starts(ref, q)
-            log.append([step, passed])
-            if passed == len(ref.starts):
-                found = step
+            log.append([step, greedy_optimal_starts(ref, q)])
+            if log[-1][1] == len(ref.starts):
+                status = "optimal"
                 break
             if time.monotonic() > deadline:
+                status = "cut"
                 break
     env.close()
-    return {"steps_to_optimal": found, "starts": len(ref.starts), "steps_run": step,
-            "alpha": ALPHA, "gamma": GAMMA, "epsilon": EPSILON, "eval_log": log}  # fmt: skip
+    return {"status": status, "steps_to_optimal": step if status == "optimal" else None,
+            "starts": len(ref.starts), "steps_run": step, "alpha": ALPHA, "gamma": GAMMA,
+            "epsilon": EPSILON, "eval_log": log}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- the bench
@@ -283,8 +324,8 @@ def run_qlearning(params: dict[str, Any]) -> dict[str, Any]:
 def jobs(quick: bool) -> list[Job]:
     seeds = [0] if quick else [0, 1, 2, 3, 4]
     ours = {"episodes": 30 if quick else 100, "cap_seconds": 240 if quick else 3600,
-            "eval_cap_seconds": 60 if quick else 1200}  # fmt: skip
-    qlearn = {"budget": 50_000 if quick else 300_000, "eval_every": 500 if quick else 250,
+            "eval_cap_seconds": 120 if quick else 1200}  # fmt: skip
+    qlearn = {"budget": 300_000, "eval_every": 500 if quick else 250,
               "cap_seconds": 120 if quick else 1800}  # fmt: skip
     out = [Job(NAME, f"ours/seed{s}", {"method": "ours", "seed": s, "quick": quick, **ours})
            for s in seeds]  # fmt: skip
@@ -301,10 +342,19 @@ def run_job(params: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"unknown method {params['method']!r}")
 
 
+def _seed_figure(result: dict[str, Any]) -> int | str:
+    """A seed's steps to optimal, else why there is none: "not solved", "cut" or "error"."""
+    if "error" in result:
+        return "error"
+    figure = result.get("steps_to_optimal")
+    return int(figure) if figure is not None else str(result.get("status", "not solved"))
+
+
 def _method_summary(rows: list[dict[str, Any]], method: str) -> dict[str, Any]:
-    mine = [r for r in rows if r["params"]["method"] == method]
-    figures = {r["params"]["seed"]: r["result"].get("steps_to_optimal") for r in mine}
-    solved = [v for v in figures.values() if v is not None]
+    mine = sorted((r for r in rows if r["params"]["method"] == method),
+                  key=lambda r: r["params"]["seed"])  # fmt: skip
+    figures = {r["params"]["seed"]: _seed_figure(r["result"]) for r in mine}
+    solved = [v for v in figures.values() if isinstance(v, int)]
     errors = {r["key"]: r["result"]["error"] for r in mine if "error" in r["result"]}
     all_solved = bool(mine) and len(solved) == len(mine)
     return {"steps_to_optimal_by_seed": figures, "seeds": len(mine), "solved": len(solved),
@@ -328,7 +378,7 @@ def _bars(summary: dict[str, Any]) -> list[tuple[str, float | None, list[int], b
     bars: list[tuple[str, float | None, list[int], bool]] = []
     for method, label in (("ours", "ours"), ("qlearning", "Q-learning")):
         m = summary[method]
-        points = [v for v in m["steps_to_optimal_by_seed"].values() if v is not None]
+        points = [v for v in m["steps_to_optimal_by_seed"].values() if isinstance(v, int)]
         text = f"{label}\nmeasured, median\n{m['solved']}/{m['seeds']} seeds solved"
         bars.append((text, m["median_over_solved_seeds"], points, True))
     bars += [(f"{k}\npublished,\nnot measured", float(v), [], False) for k, v in PUBLISHED.items()]

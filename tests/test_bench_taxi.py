@@ -79,35 +79,57 @@ def test_run_actions_in_the_real_env(ref: taxi.Reference) -> None:
     assert taxi.run_actions(ref.env, start, [*plan, 0]) is None  # delivers before the last action
 
 
-def test_first_optimal_model_and_its_step(tmp_path: Path, ref: taxi.Reference) -> None:
-    run = tmp_path / "run"
+DONE_OLD, DONE_NEW = "done := delivers()", "done := delivers() and agent.x > 0"
+"""One rule changed: a delivery at column 0 (landmarks R and Y) no longer ends the episode."""
+
+
+def column0_destination(ref: taxi.Reference, start: int) -> bool:
+    return bool(taxi_state(ref.env, start)["objects"][1]["x"] == 0)
+
+
+def run_dir(tmp: Path, models: list[tuple[str, str]], steps: list[int]) -> Path:
+    """A fake learning run: models (old, new text) and their consistent synthesis events, with
+    an inconsistent synthesis and a plan in between."""
+    run = tmp / "run"
     (run / "models").mkdir(parents=True)
-    # one rule changed: a delivery at column 0 (landmarks R and Y) no longer ends the episode
-    model_file(run / "models", "000.wc", "done := delivers()", "done := delivers() and agent.x > 0")
-    model_file(run / "models", "001.wc")
-    events = [{"event": "synthesis", "env_steps": 100, "consistent": True},
-              {"event": "synthesis", "env_steps": 180, "consistent": False},
-              {"event": "plan", "env_steps": 180},
-              {"event": "synthesis", "env_steps": 250, "consistent": True}]  # fmt: skip
+    for i, (old, new) in enumerate(models):
+        model_file(run / "models", f"{i:03d}.wc", old, new)
+    events = [{"event": "synthesis", "env_steps": 1, "consistent": False}, {"event": "plan"}]
+    events += [{"event": "synthesis", "env_steps": s, "consistent": True} for s in steps]
     (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    return run
+
+
+def test_first_optimal_model_and_its_step(tmp_path: Path, ref: taxi.Reference) -> None:
+    run = run_dir(tmp_path, [(DONE_OLD, DONE_NEW), ("", "")], [100, 250])
     out = taxi.evaluate_models(run, deadline=float("inf"))
-    # the broken model is optimal exactly from the starts whose destination is not in column 0
-    col0 = sum(taxi_state(ref.env, s)["objects"][1]["x"] == 0 for s in ref.starts)
-    assert col0 == 150
-    assert [m["optimal_starts"] for m in out["model_log"]] == [300 - col0, 300]
-    assert out["steps_to_optimal"] == 250
-    (run / "models" / "002.wc").write_text("")
-    with pytest.raises(RuntimeError, match="3 model files but 2"):
+    first_fail = next(i for i, s in enumerate(ref.starts) if column0_destination(ref, s))
+    assert [m["starts_passed"] for m in out["model_log"]] == [first_fail, 300]
+    assert out["status"] == "optimal" and out["steps_to_optimal"] == 250
+
+
+def test_statuses_and_pairing(tmp_path: Path) -> None:
+    run = run_dir(tmp_path, [(DONE_OLD, DONE_NEW)], [100])
+    out = taxi.evaluate_models(run, deadline=float("inf"))
+    assert out["status"] == "not solved" and out["steps_to_optimal"] is None
+    assert taxi.evaluate_models(run, deadline=float("inf"), finished=False)["status"] == "cut"
+    assert taxi.evaluate_models(run, deadline=0.0)["status"] == "cut"
+    (run / "models" / "001.wc").write_text("")  # saved, then killed before its event
+    assert taxi.accepted_models(run, finished=False) == [(run / "models" / "000.wc", 100)]
+    with pytest.raises(RuntimeError, match="2 model files but 1"):
         taxi.accepted_models(run)
 
 
-def test_model_moving_through_walls_is_not_optimal(tmp_path: Path, ref: taxi.Reference) -> None:
-    old = "agent.x := if can_move(action)"
+def test_broken_models_are_not_optimal(tmp_path: Path, ref: taxi.Reference) -> None:
+    done = model_file(tmp_path, "done.wc", DONE_OLD, DONE_NEW)
+    # the broken model is optimal exactly from the starts whose destination is not in column 0
+    assert sum(column0_destination(ref, s) for s in ref.starts) == 150
+    assert taxi.model_optimal_starts(ref, done) == 150
     # one rule changed: the taxi moves east and west through the interior walls
+    old = "agent.x := if can_move(action)"
     new = "agent.x := if (action == east or action == west) and next_x() >= 0 and next_x() < 5"
-    path = model_file(tmp_path, "walls.wc", old, new)
-    passed = taxi.model_optimal_starts(ref, path)
-    assert 0 < passed < 300
+    walls = model_file(tmp_path, "walls.wc", old, new)
+    assert 0 < taxi.model_optimal_starts(ref, walls) < 300
 
 
 def test_greedy_evaluation_of_q_tables(ref: taxi.Reference) -> None:
@@ -126,11 +148,12 @@ def test_qlearning_figure_matches_its_log() -> None:
     out = taxi.run_qlearning(params)
     log = out["eval_log"]
     assert [step for step, _ in log] == list(range(2_000, out["steps_run"] + 1, 2_000))
-    assert out["steps_to_optimal"] is not None, "tabular Q-learning learns Taxi in 300k steps"
+    assert out["status"] == "optimal", "tabular Q-learning learns Taxi in 300k steps"
     assert log[-1] == [out["steps_to_optimal"], 300]
     assert all(passed < 300 for _, passed in log[:-1])
     short = taxi.run_qlearning(params | {"budget": 10_000})
-    assert short["steps_to_optimal"] is None and len(short["eval_log"]) == 5
+    assert short["status"] == "not solved" and short["steps_to_optimal"] is None
+    assert len(short["eval_log"]) == 5
 
 
 def test_summarize_medians_and_plot(tmp_path: Path) -> None:
@@ -146,6 +169,11 @@ def test_summarize_medians_and_plot(tmp_path: Path) -> None:
     summary = taxi.summarize(rows, tmp_path, quick=True)
     assert summary["ours"]["median_steps_to_optimal"] == 400
     assert summary["qlearning"]["median_steps_to_optimal"] == "not solved"
+    assert summary["qlearning"]["steps_to_optimal_by_seed"] == {
+        0: 1000,
+        1: "not solved",
+        2: "error",
+    }
     assert summary["qlearning"]["solved"] == 1
     assert summary["qlearning"]["errors"] == {"qlearning/seed2": "boom"}
     assert summary["published_not_measured_here"]["figures"]["DOORMAX"] == 529
