@@ -207,7 +207,6 @@ def _group_summary(env: str, method: str, rows: list[dict[str, Any]]) -> dict[st
     ok = [r for r in rows if "error" not in r["result"]]
     first = [r["result"]["steps_to_first_success"] for r in ok]
     near = [r["result"]["steps_to_near_optimal"] for r in ok]
-    budget = [r["params"].get("budget") or r["params"].get("episodes") for r in ok]
     return {
         "env": env,
         "method": method,
@@ -221,8 +220,15 @@ def _group_summary(env: str, method: str, rows: list[dict[str, Any]]) -> dict[st
         "steps_to_near_optimal": near,
         "median_wall_seconds": _median([r["result"]["wall_seconds"] for r in ok]),
         "capped": sum(bool(r["result"].get("capped")) for r in ok),
-        "budget": budget[0] if budget else None,
+        "budget": _budget(rows[0]["params"]),
     }
+
+
+def _budget(params: dict[str, Any]) -> str:
+    cap = f"{params['wall_seconds']:.0f} s"
+    if params["method"] == "ours":
+        return f"{params['episodes']} episodes or {cap}"
+    return f"{params['budget']} steps or {cap}"
 
 
 def median_steps(values: Sequence[int | None]) -> float | None:

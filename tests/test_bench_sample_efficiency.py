@@ -78,7 +78,14 @@ def test_jobs_are_unique_and_json_able() -> None:
 def test_summary_table_and_plot(tmp_path: Path) -> None:
     def row(method: str, seed: int, first: int | None, near: int | None) -> dict[str, Any]:
         result = {"steps_to_first_success": first, "steps_to_near_optimal": near, "wall_seconds": 1}
-        params = {"method": method, "env": ENVS[1], "seed": seed, "budget": 10}
+        params = {
+            "method": method,
+            "env": ENVS[1],
+            "seed": seed,
+            "budget": 10,
+            "episodes": 5,
+            "wall_seconds": 9,
+        }
         return {"key": f"{method}/{seed}", "params": params, "result": result, "seconds": 1.0}
 
     rows = [row("ppo", 0, 50, None), row("ppo", 1, 70, 900), row("ppo", 2, None, None)]
@@ -89,6 +96,7 @@ def test_summary_table_and_plot(tmp_path: Path) -> None:
     assert ppo["median_steps_to_near_optimal"] is None  # two of three seeds never got there
     assert (ppo["solved_first_success"], ppo["solved_near_optimal"]) == (2, 1)
     assert ours["errors"] == 1 and ours["seeds"] == [0]
+    assert (ours["budget"], ppo["budget"]) == ("5 episodes or 9 s", "10 steps or 9 s")
     assert summary["table"][0]["method"] == "ours"
     assert (tmp_path / "sample_efficiency-quick.png").stat().st_size > 0
 
