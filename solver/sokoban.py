@@ -31,12 +31,12 @@ from __future__ import annotations
 import heapq
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dsl import core as C
 from dsl.compile import CompiledModel
-from dsl.values import Mission, Record, State
+from dsl.values import Mission, State
 from solver.astar import Heuristic
 from solver.bfs import Search
 
@@ -162,7 +162,7 @@ def dead_squares(
     return frozenset(floor - live)
 
 
-def matching_cost(layout: Layout, boxes: list[Pos], targets: list[Pos]) -> int:
+def matching_cost(layout: Layout, boxes: Sequence[Pos], targets: Sequence[Pos]) -> int:
     """Minimum total push distance over assignments of boxes to distinct targets (exact, by
     dynamic programming over subsets of targets); INF when some box can reach no free target."""
     if len(targets) > 16:
@@ -250,6 +250,7 @@ class Region:
 
 
 def region(layout: Layout, solid: frozenset[Pos], agent: Pos, moves: Mapping[str, Pos]) -> Region:
+    """Breadth-first walk from `agent` over open cells not in `solid`, with the moves given."""
     dist = {agent: 0}
     parent: dict[Pos, tuple[Pos, str]] = {}
     queue = deque([agent])
@@ -268,15 +269,20 @@ def region(layout: Layout, solid: frozenset[Pos], agent: Pos, moves: Mapping[str
 class _Board:
     """One node's board as the planner sees it."""
 
-    boxes: list[Pos]
-    targets: list[Pos]
+    boxes: tuple[Pos, ...]
+    targets: tuple[Pos, ...]
     solid: frozenset[Pos]
 
     @classmethod
     def of(cls, fields: Fields, kinds: SokobanKinds, state: State) -> _Board:
         boxes = fields.cells(state, kinds.box)
         walls = fields.cells(state, kinds.wall)
-        return cls(boxes, fields.cells(state, kinds.target), frozenset(boxes + walls))
+        targets = fields.cells(state, kinds.target)
+        return cls(tuple(boxes), tuple(targets), frozenset(boxes + walls))
+
+
+Key = tuple[object, ...]
+"""A transposition-table key: the sorted objects and the agent's region corner (or cell)."""
 
 
 @dataclass(frozen=True)
@@ -288,8 +294,6 @@ class _Link:
     action: str
 
 
-Key = tuple[object, ...]
-"""A transposition-table key: the sorted objects and the agent's region corner (or cell)."""
 _Entry = tuple[int, int, int, int, Key]  # f, 0 for a goal entry, -g, tiebreak, node key
 
 
@@ -318,7 +322,7 @@ class _Search:
 
     def key(self, state: State, walk: Region) -> Key:
         where = walk.corner if self.merge_regions else self.fields.agent(state)
-        return (tuple(sorted(state.objects, key=_order)), where)
+        return (tuple(sorted(state.objects)), where)
 
     def board(self, state: State) -> tuple[_Board, Region]:
         board = _Board.of(self.fields, self.kinds, state)
@@ -384,10 +388,6 @@ class _Search:
                 return f"the model does not follow the planned walk (action {i + 1} of {len(plan)})"
             state = out.next_state
         return "empty plan"
-
-
-def _order(record: Record) -> tuple[str, ...]:
-    return tuple(str(v) for v in record)
 
 
 def _run(search: _Search, start: State, horizon: int, max_nodes: int, timeout: float) -> Search:
