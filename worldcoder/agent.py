@@ -9,17 +9,32 @@ looks for a reachable situation where the current model and synthesis' alternati
 predict differently (`distinguishing_path`) and goes there; failing that it explores with random
 actions. Every accepted model is scored on the data and on a fixed held-out set, and checked
 against the reference model (`worldcoder.correctness`) until one is proved equivalent.
+
 Everything is logged to a run directory (`worldcoder.rundir`) from which a killed run resumes
 with no transition lost or duplicated; plots are drawn from it at the end (`worldcoder.plots`).
 A curriculum (`worldcoder.curriculum`) hands an agent the transitions of earlier stages.
+
+Without optimism (`LearnConfig.optimism=False`, the paper's ablation) synthesis is asked only to
+reproduce the data, so a model believes in the goal only once a reward was seen. The agent then
+explores while its model is missing, contradicted or sees no plan to the goal: `explore_steps`
+actions at a time, random or by novelty (`explore="novelty"`: the action whose next state, as the
+current model predicts it, the agent acted from least often), synthesizing again after a stretch
+in which the model was contradicted. Once the model explains every transition and has a plan it
+plans and acts like the optimistic agent, refining on counter-examples.
+
+A run stops after `streak` successes in a row, or when `max_env_steps` or `episodes` run out.
+With `until_correct` (the benchmarks' "env steps to a correct model") it stops instead once a model
+is proved correct and the task was solved once; after `streak` successes in a row with no model
+proved correct it explores rather than plans, since solving the task again teaches it nothing.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +56,7 @@ from worldcoder.rundir import RunDir
 MODELS = Path(__file__).resolve().parents[1] / "models"
 PRIORS = {"minigrid": "minigrid_prior.wc", "sokoban": "sokoban_prior.wc", "taxi": "taxi_prior.wc"}
 PLANNERS = ("bfs", "astar", "mcts", "z3")
+EXPLORERS = ("random", "novelty")
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,19 @@ class LearnConfig:
     """States the search for a distinguishing situation may expand."""
     max_nodes: int = 300_000
     """Node budget of each plan search (for MCTS: model steps plus simulations)."""
+    optimism: bool = True
+    """Synthesize models under which the mission is reachable (the paper's optimism). False: models
+    that only reproduce the data, and exploration (`explore`) while the model has no plan."""
+    explore: str = "random"
+    """How exploration steps pick actions: "random", or "novelty" (the action whose next state,
+    as the current model predicts it, the agent acted from least often; ties: the action least
+    tried in this state)."""
+    until_correct: bool = False
+    """Stop only once an accepted model is proved correct and the task was solved once (for
+    measuring env steps to a correct model). After `streak` successes in a row with no model
+    proved correct, the agent explores (`explore`) instead of planning, refining when contradicted."""
+    max_env_steps: int | None = None
+    """Stop once this run has taken this many env steps (the episode in progress is cut)."""
 
 
 @dataclass
@@ -74,6 +103,8 @@ class Stats:
     successes: int = 0
     streak: int = 0
     steps_to_first_success: int | None = None
+    steps_to_streak: int | None = None
+    """Env steps when `streak` successes in a row were first reached."""
     steps_to_correct_model: int | None = None
     correctness_seconds: float = 0.0
     explained: int = 0
@@ -86,6 +117,8 @@ class Stats:
     llm_tokens: int = 0
     counterexamples: int = 0
     distinguishing: int = 0
+    exploration_steps: int = 0
+    """Actions not taken from a plan (random or novelty exploration)."""
 
 
 Progress = Callable[[str], None]
@@ -123,6 +156,9 @@ class Agent:
         self.started = time.perf_counter()
         self.model_ok = False
         self.explore_until = 0
+        self.visits: Counter[State] = Counter()
+        """How often the agent acted from each state (novelty exploration)."""
+        self.tried: Counter[tuple[State, str]] = Counter()
         self.inherited = len(inherited)
         for rec in inherited:
             self._remember(rec)
@@ -142,6 +178,8 @@ class Agent:
                 self.stats.streak = rec["streak"]
                 if rec["success"] and self.stats.steps_to_first_success is None:
                     self.stats.steps_to_first_success = rec["env_steps"]
+                if rec["streak"] >= self.config.streak and self.stats.steps_to_streak is None:
+                    self.stats.steps_to_streak = rec["env_steps"]
             elif rec.get("event") == "correctness" and rec["status"] == "equivalent":
                 self.stats.steps_to_correct_model = rec["env_steps"]
         latest = self.run.latest_model()
@@ -152,43 +190,62 @@ class Agent:
         line = len(self.data) + 1
         own = line - self.inherited
         where = f"transitions.jsonl:{own}" if own > 0 else f"inherited transition {line}"
-        self.data.append((line, transition_from_json(self.schema, rec, where)))
+        t = transition_from_json(self.schema, rec, where)
+        self.data.append((line, t))
+        self.visits[t.state] += 1
+        self.tried[(t.state, t.action)] += 1
         self.stats.env_steps = max(0, own)
 
     # -- the loop
 
     def learn(self) -> dict[str, Any]:
         for episode in range(self.next_episode, self.config.episodes):
-            if self.stats.streak >= self.config.streak:
-                break  # a resumed run that had already finished
+            if self.finished():
+                break  # (also a resumed run that had already finished)
             success = self.episode(episode)
+            if success is None:
+                break  # the env-step budget ran out mid-episode
             self.stats.episodes += 1
             self.stats.successes += int(success)
             self.stats.streak = self.stats.streak + 1 if success else 0
             if success and self.stats.steps_to_first_success is None:
                 self.stats.steps_to_first_success = self.stats.env_steps
+            if self.stats.streak >= self.config.streak and self.stats.steps_to_streak is None:
+                self.stats.steps_to_streak = self.stats.env_steps
             self.run.append("events.jsonl", {"event": "episode", "episode": episode, "success": success,
                                              "streak": self.stats.streak, "env_steps": self.stats.env_steps,
                                              "accuracy": self.accuracy(), "heldout_accuracy": self.stats.heldout_accuracy})  # fmt: skip
             self.run.write_report(self.report())
             self.progress(self.status(episode))
-            if self.stats.streak >= self.config.streak:
-                break
         self.env.close()
         report = self.report()
         self.run.write_report(report)
         self.progress(write_plots(self.run.path))
         return report
 
-    def episode(self, episode: int) -> bool:
+    def finished(self) -> bool:
+        """The run's goal is met or its env-step budget spent: `streak` successes in a row, or
+        with `until_correct` a model proved correct and one success."""
+        s, c = self.stats, self.config
+        if c.max_env_steps is not None and s.env_steps >= c.max_env_steps:
+            return True
+        if c.until_correct:
+            return s.steps_to_correct_model is not None and s.steps_to_first_success is not None
+        return s.streak >= c.streak
+
+    def episode(self, episode: int) -> bool | None:
+        """Whether the episode ended with a reward; None when the env-step budget cut it."""
         state_json, mission_text = self.env.reset(seed=self.config.seed + episode)
         state = state_from_json(self.schema, state_json)
         mission = Mission.of(mission_text)
         plan: list[str] = []
+        budget = self.config.max_env_steps
         for step in range(10_000):
+            if budget is not None and self.stats.env_steps >= budget:
+                return None
             if not plan:
                 plan = self.plan_from(state, mission)
-            action = plan.pop(0) if plan else self.rng.choice(self.env.actions)
+            action = plan.pop(0) if plan else self.explore_action(state, mission)
             out = self.env.step(action)
             rec = {"state": state_json, "action": action, "next_state": out.state, "reward": out.reward,
                    "done": out.terminated, "mission": mission_text, "raw_reward": out.raw_reward,
@@ -214,6 +271,23 @@ class Agent:
             self.progress(self.status(episode))
         return False
 
+    def explore_action(self, state: State, mission: Mission) -> str:
+        """An exploration step: a random action, or with `explore="novelty"` the action whose
+        predicted next state the agent acted from least often (then the action least tried
+        here, then at random)."""
+        self.stats.exploration_steps += 1
+        if self.config.explore != "novelty":
+            return self.rng.choice(self.env.actions)
+
+        def novelty(action: str) -> tuple[int, int, float]:
+            seen = 0
+            if self.model is not None:
+                with suppress(RunError):
+                    seen = self.visits[self.model.step(state, action, mission).next_state]
+            return seen, self.tried[(state, action)], self.rng.random()
+
+        return min(self.env.actions, key=novelty)
+
     def _predicts(self, t: Transition) -> bool:
         assert self.model is not None
         return self.model.step(t.state, t.action, t.mission).matches(t)
@@ -228,6 +302,10 @@ class Agent:
         if self.model is None or not self.model_ok:
             self.synthesize(state, mission)
         self._check_correct(state, mission)  # a model restored on resume or inherited
+        if self._seeking_correctness():
+            return self._explore(state, mission)
+        if not self.config.optimism:
+            return self._plan_or_explore(state, mission)
         if self.model is None:
             return self._explore(state, mission)
         found = self._plan(state, mission)
@@ -242,20 +320,44 @@ class Agent:
             found = self._plan(state, mission) if self.model is not None else None
         if found is None:
             return self._explore(state, mission)
+        return self._log_plan(found)
+
+    def _seeking_correctness(self) -> bool:
+        """With `until_correct`: the task was solved `streak` times in a row, but no model was
+        proved correct yet; planning to the goal again would teach nothing, so explore."""
+        s = self.stats
+        return (
+            self.config.until_correct
+            and s.steps_to_streak is not None
+            and s.steps_to_correct_model is None
+        )
+
+    def _plan_or_explore(self, state: State, mission: Mission) -> list[str]:
+        """Without optimism: plan only in a model that explains all the data and sees a way to
+        the goal; otherwise explore (`explore_steps` actions) before synthesizing again."""
+        found = self._plan(state, mission) if self.model is not None and self.model_ok else None
+        if found is None:
+            return self._explore_for_a_while()
+        return self._log_plan(found)
+
+    def _log_plan(self, found: list[str]) -> list[str]:
         self.run.append("events.jsonl", {"event": "plan", "env_steps": self.stats.env_steps,
-                                         "length": None if found is None else len(found)})  # fmt: skip
-        return found or []
+                                         "length": len(found)})  # fmt: skip
+        return found
 
     def _explore(self, state: State, mission: Mission) -> list[str]:
-        """No optimistic model: go where the candidate models disagree, or else act randomly for
-        a while; then synthesize again."""
+        """No optimistic model: go where the candidate models disagree, or else explore for a
+        while; then synthesize again."""
         path = self._distinguish(state, mission)
         if path:
             self.explore_until = self.stats.env_steps + len(path)
             return path
+        return self._explore_for_a_while()
+
+    def _explore_for_a_while(self) -> list[str]:
         self.explore_until = self.stats.env_steps + self.config.explore_steps
         self.run.append("events.jsonl", {"event": "explore", "env_steps": self.stats.env_steps,
-                                         "until": self.explore_until})  # fmt: skip
+                                         "until": self.explore_until, "how": self.config.explore})  # fmt: skip
         return []
 
     def _plan(self, state: State, mission: Mission) -> list[str] | None:
@@ -281,7 +383,10 @@ class Agent:
         return found
 
     def synthesize(self, state: State, mission: Mission) -> None:
-        spec = Spec(tuple(self.data), (self.prior,), Optimism(((state, mission),), self.config.horizon),
+        optimism = (
+            Optimism(((state, mission),), self.config.horizon) if self.config.optimism else None
+        )
+        spec = Spec(tuple(self.data), (self.prior,), optimism,
                     Budget(seconds=self.config.budget_seconds), warm_start=self.model_text)  # fmt: skip
         t0 = time.perf_counter()
         self.progress(f"synthesizing from {len(self.data)} transitions ...")
@@ -289,8 +394,7 @@ class Agent:
         result = synthesize(spec, self.config.proposer)
         seconds = time.perf_counter() - t0
         before = self.accuracy()
-        if result.text and result.consistent:
-            self._accept(result.text, save=True)
+        saved = self._accept(result.text, save=True) if result.text and result.consistent else None
         self.alternatives = [m for m in map(self._compiled, result.alternatives)
                              if m is not None and self._explains_data(m)]  # fmt: skip
         self.stats.synth_calls += 1
@@ -303,21 +407,24 @@ class Agent:
                                          "failing": len(result.failing), "seconds": seconds,
                                          "candidates": result.cost.candidates, "accuracy_before": before,
                                          "accuracy": self.accuracy(), "heldout_accuracy": self.stats.heldout_accuracy,
-                                         "alternatives": len(self.alternatives)})  # fmt: skip
+                                         "alternatives": len(self.alternatives),
+                                         "model": None if saved is None else f"models/{saved.name}"})  # fmt: skip
         self._check_correct(state, mission)
 
-    def _accept(self, body: str, *, save: bool) -> None:
+    def _accept(self, body: str, *, save: bool) -> Path | None:
+        """Make `body` the current model; the file it was saved to, if `save`."""
         model = self._compiled(body)
         if model is None:
-            return
+            return None
         self.model, self.model_text, self.unchecked = model, body, True
         self.stats.explained = sum(self._predicts(t) for _, t in self.data)
         self.model_ok = self.stats.explained == len(self.data)
         self.stats.heldout_accuracy = self._heldout_accuracy(model)
-        if save:
-            self.run.save_model(
-                program_text(self.prior_spec, body, self.run.path / "models" / "x.wc")
-            )
+        if not save:
+            return None
+        return self.run.save_model(
+            program_text(self.prior_spec, body, self.run.path / "models" / "x.wc")
+        )
 
     def _explains_data(self, model: CompiledModel) -> bool:
         """Whether a program reproduces every transition so far (an alternative worth telling
@@ -400,11 +507,13 @@ class Agent:
             "env": self.config.env, "seed": self.config.seed, "proposer": self.config.proposer,
             "planner": self.config.planner, "total_env_steps": s.env_steps, "episodes": s.episodes,
             "successes": s.successes, "success_streak": s.streak,
-            "steps_to_first_success": s.steps_to_first_success, "steps_to_correct_model": s.steps_to_correct_model,
+            "steps_to_first_success": s.steps_to_first_success, "steps_to_streak": s.steps_to_streak,
+            "steps_to_correct_model": s.steps_to_correct_model,
             "synthesis_seconds": round(s.synthesis_seconds, 3), "solver_seconds": round(s.solver_seconds, 3),
             "correctness_seconds": round(s.correctness_seconds, 3),
             "synthesis_calls": s.synth_calls, "counterexamples": s.counterexamples,
-            "distinguishing_explorations": s.distinguishing, "inherited_transitions": self.inherited,
+            "distinguishing_explorations": s.distinguishing, "exploration_steps": s.exploration_steps,
+            "inherited_transitions": self.inherited,
             "model_accuracy": self.accuracy(), "heldout_accuracy": s.heldout_accuracy,
             "llm_calls": s.llm_calls, "llm_tokens": s.llm_tokens,
             "final_model": str(self.run.latest_model()) if self.run.latest_model() else None,

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from worldcoder.agent import PLANNERS, Agent, LearnConfig
+from worldcoder.agent import EXPLORERS, PLANNERS, Agent, LearnConfig
 from worldcoder.rundir import RunDir
 
 
@@ -37,6 +37,13 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
     p.add_argument("--no-correctness", action="store_true",
                    help="do not check accepted models against the reference model")  # fmt: skip
+    p.add_argument("--no-optimism", action="store_true",
+                   help="models need only reproduce the data; explore while the model sees no plan")  # fmt: skip
+    p.add_argument("--explore", choices=EXPLORERS, default="random",
+                   help="how exploration steps pick actions (novelty: least-visited predicted state)")  # fmt: skip
+    p.add_argument("--until-correct", action="store_true",
+                   help="keep acting until a model is proved correct and the task solved once")  # fmt: skip
+    p.add_argument("--max-env-steps", type=positive, default=None, help="stop after N env steps")
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/ENV-seedS-TIME")
     p.add_argument(
         "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
@@ -47,6 +54,10 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
 def cmd_learn(args: argparse.Namespace) -> int:
     if args.resume is None and not args.env:
         print("error: --env is required (or --resume DIR)", file=sys.stderr)
+        return 2
+    if args.until_correct and args.no_correctness:
+        print("error: --until-correct needs the correctness check (drop --no-correctness)",
+              file=sys.stderr)  # fmt: skip
         return 2
     try:
         run, config = _run_and_config(args)
@@ -66,6 +77,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
         f"step {report['steps_to_first_success']}, correct model at step {report['steps_to_correct_model']}, "
         f"synthesis {report['synthesis_seconds']:.1f} s; report {run.path / 'report.json'}"
     )  # fmt: skip
+    if config.until_correct:
+        return 0 if report["steps_to_correct_model"] is not None else 1
     return 0 if report["success_streak"] >= config.streak else 1
 
 
@@ -78,6 +91,8 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
         planner=args.planner, horizon=args.horizon, streak=args.streak,
         budget_seconds=args.budget_seconds, explore_steps=args.explore_steps,
         correctness=not args.no_correctness, max_nodes=args.max_nodes,
+        optimism=not args.no_optimism, explore=args.explore, until_correct=args.until_correct,
+        max_env_steps=args.max_env_steps,
     )  # fmt: skip
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run = RunDir(args.run_dir or Path("runs") / f"{args.env}-seed{args.seed}-{stamp}")
