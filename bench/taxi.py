@@ -411,7 +411,12 @@ def _bars(summary: dict[str, Any]) -> list[tuple[str, float | None, list[int], b
             "qlearning", f"Q-learning eps {EPSILON}"
         )
         points = [v for v in m["steps_to_optimal_by_seed"].values() if isinstance(v, int)]
-        text = f"{label}\nmeasured, median\n{m['solved']}/{m['seeds']} seeds solved"
+        solved = f"{m['solved']}/{m['seeds']}"
+        text = f"{label}\nmeasured, median\n" + (
+            f"of {m['seeds']} seed{'s' * (m['seeds'] != 1)}"
+            if m["solved"] == m["seeds"]
+            else f"of the {solved} solved"
+        )
         bars.append((text, m["median_over_solved_seeds"], points, True))
     bars += [(f"{k}\npublished,\nnot measured", float(v), [], False) for k, v in PUBLISHED.items()]
     return bars
@@ -428,14 +433,17 @@ def plot(summary: dict[str, Any], out: Path) -> None:
     ax.set_yscale("log")
     for i, (_, value, points, measured) in enumerate(bars):
         if value is None:
-            ax.text(i, 10, "not solved", ha="center", va="bottom", rotation=90)
+            ax.text(i, 20, "not\nsolved", ha="center", va="bottom")
             continue
         ax.bar(i, value, color="C0" if measured else "white", edgecolor="C0" if measured else "C7",
                hatch=None if measured else "//")  # fmt: skip
         ax.scatter([i] * len(points), points, color="k", s=12, zorder=3)
-        ax.text(i, value, f"{value:,.0f}", ha="center", va="bottom")
+        top = max([value, *points])
+        ax.annotate(f"{value:,.0f}", (i, top), xytext=(0, 4), textcoords="offset points",
+                    ha="center", va="bottom")  # fmt: skip
     ax.set_xticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
-    ax.set_ylim(bottom=10)
+    ax.set_xlim(-0.6, len(bars) - 0.4)
+    ax.set_ylim(10, 2 * ax.get_ylim()[1])
     ax.set_ylabel("env steps (log scale)")
     ax.set_title("Taxi 5x5: env steps until the greedy policy is optimal from all 300 starts\n"
                  "solid: measured here (dots: seeds); hatched: Diuk et al. 2008, not measured here",
