@@ -353,10 +353,10 @@ def bar_panel(ax: Any, table: list[dict[str, Any]], axis: str, figure: str) -> N
                 ax.scatter(x, y, color=f"C{m}", marker=marker, s=18, zorder=3, label=label)
                 label = None
     ax.axhline(top, color="grey", lw=0.5, ls=":")
-    ax.text(
-        0.01, top, "x: not reached", va="bottom", fontsize=7, transform=ax.get_yaxis_transform()
-    )
-    ax.set_yscale("log")
+    ax.text(0.99, top, "x: not reached", ha="right", va="bottom", fontsize=7,
+            transform=ax.get_yaxis_transform())  # fmt: skip
+    ax.set_yscale("symlog", linthresh=10)  # log above 10 steps, and 0 (a model carried over) shows
+    ax.set_ylim(0, top * 1.6)
     names = [str(x).removeprefix("MiniGrid-").removesuffix("-v0") for x in xs]
     ax.set_xticks(range(len(xs)), names, rotation=20, ha="right")
     ax.legend(fontsize=7, loc="upper left")
