@@ -6,8 +6,9 @@ For each of nine MiniGrid envs and seeds 0-2, two methods learn from scratch:
   as a subprocess for `episodes` episodes (`--streak` = `--episodes`, so it never stops early)
   with a wall-clock cap, in a temporary run directory. Per-episode returns are read back from its
   transitions.jsonl (an episode's return is the sum of MiniGrid's raw rewards, i.e. the raw reward
-  of its final step); report.json gives synthesis seconds and calls and the step at which an
-  accepted model was proved equivalent to the reference model.
+  of its final step); its events.jsonl gives synthesis seconds and calls and the step at which an
+  accepted model was proved equivalent to the reference model (the figures of report.json, but
+  also for a run the cap cut mid-episode).
 - ppo: stable-baselines3 PPO, MlpPolicy on the flattened 7x7x3 view, 8 envs, rl-baselines3-zoo
   MiniGrid hyperparameters, a step budget ("not solved" beyond it); see bench/ppo.py.
 
@@ -24,7 +25,6 @@ reported as null, "not solved") and how many seeds solved.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import statistics
@@ -137,14 +137,28 @@ def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[st
     from worldcoder.rundir import RunDir
 
     with tempfile.TemporaryDirectory(prefix="sample-eff-") as tmp:
-        run_dir = Path(tmp) / "run"
+        run = RunDir(Path(tmp) / "run")
         t0 = time.perf_counter()
-        capped = _learn(env, seed, episodes, wall_seconds, run_dir, Path(tmp) / "stderr.txt")
+        capped = _learn(env, seed, episodes, wall_seconds, run.path, Path(tmp) / "stderr.txt")
         seconds = time.perf_counter() - t0
-        records = RunDir(run_dir).records("transitions.jsonl")
-        report_path = run_dir / "report.json"
-        report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    return _ours_figures(episode_returns(records), len(records), report, seconds, capped)
+        records = run.records("transitions.jsonl")
+        events = run.records("events.jsonl")
+    figures = _ours_figures(episode_returns(records), len(records), seconds, capped)
+    return figures | synthesis_figures(events)
+
+
+def synthesis_figures(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """From a run's events.jsonl (complete even when the cap cut the run, unlike report.json,
+    which is written at episode ends): finished synthesis calls and their seconds, and the env
+    steps at which an accepted model was first proved equivalent to the reference model."""
+    synth = [e for e in events if e.get("event") == "synthesis"]
+    proved = (e["env_steps"] for e in events
+              if e.get("event") == "correctness" and e.get("status") == "equivalent")  # fmt: skip
+    return {
+        "synthesis_calls": len(synth),
+        "synthesis_seconds": round(sum(float(e["seconds"]) for e in synth), 3),
+        "steps_to_correct_model": next(proved, None),
+    }
 
 
 def _learn(env: str, seed: int, episodes: int, wall: float, run_dir: Path, err: Path) -> bool:
@@ -164,9 +178,8 @@ def _learn(env: str, seed: int, episodes: int, wall: float, run_dir: Path, err: 
 
 
 def _ours_figures(
-    episodes: list[tuple[int, float]], steps: int, report: dict[str, Any], seconds: float,
-    capped: bool,
-) -> dict[str, Any]:  # fmt: skip
+    episodes: list[tuple[int, float]], steps: int, seconds: float, capped: bool
+) -> dict[str, Any]:
     marks = milestones(episodes)
     recent = [r for _, r in episodes[-WINDOW:]]
     return {
@@ -178,9 +191,6 @@ def _ours_figures(
         "last_mean_return": round(sum(recent) / len(recent), 4) if recent else None,
         "wall_seconds": round(seconds, 2),
         "capped": capped,
-        "synthesis_seconds": report.get("synthesis_seconds"),
-        "synthesis_calls": report.get("synthesis_calls"),
-        "steps_to_correct_model": report.get("steps_to_correct_model"),
     }
 
 

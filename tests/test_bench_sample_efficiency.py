@@ -19,6 +19,7 @@ from bench.sample_efficiency import (
     milestones,
     run_ours,
     summarize,
+    synthesis_figures,
 )
 
 
@@ -53,6 +54,21 @@ def test_episode_returns_from_transitions() -> None:
     records = [rec(0), rec(0.9, done=True), rec(0), rec(0, truncated=True), rec(0), rec(0.5)]
     # the last two steps belong to an episode cut before it ended
     assert episode_returns(records) == [(2, 0.9), (4, 0.0)]
+
+
+def test_synthesis_figures_from_events() -> None:
+    events = [
+        {"event": "synthesis", "env_steps": 100, "seconds": 1.25},
+        {"event": "correctness", "env_steps": 100, "status": "counterexample"},
+        {"event": "episode", "episode": 0, "env_steps": 120},
+        {"event": "synthesis", "env_steps": 130, "seconds": 2.5},
+        {"event": "correctness", "env_steps": 130, "status": "equivalent"},
+        {"event": "correctness", "env_steps": 190, "status": "equivalent"},
+    ]
+    assert synthesis_figures(events) == {
+        "synthesis_calls": 2, "synthesis_seconds": 3.75, "steps_to_correct_model": 130,
+    }  # fmt: skip
+    assert synthesis_figures([])["steps_to_correct_model"] is None
 
 
 def test_median_over_seeds_counts_unsolved_as_infinite() -> None:
@@ -153,7 +169,7 @@ def test_ours_learns_empty_5x5() -> None:
     assert figures["steps_to_first_success"] <= 200 < figures["total_env_steps"] + 200
     assert figures["successes"] >= 10
     assert figures["steps_to_near_optimal"] is None  # 12 episodes < the 100-episode window
-    assert figures["synthesis_calls"] >= 1
+    assert figures["synthesis_calls"] >= 1 and figures["synthesis_seconds"] > 0
 
 
 def test_ours_cut_by_the_wall_cap() -> None:
