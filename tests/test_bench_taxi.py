@@ -190,3 +190,21 @@ def test_jobs_are_unique_and_cover_both_methods() -> None:
         assert {taxi.group(j.params) for j in jobs} >= {"ours", "qlearning"}
         assert len({j.params["seed"] for j in jobs}) == (1 if quick else 5)
         json.dumps([j.params for j in jobs])
+
+
+def test_a_failing_learn_run_is_an_error() -> None:
+    params = {"method": "ours", "seed": 0, "episodes": 0, "cap_seconds": 60, "eval_cap_seconds": 1}
+    with pytest.raises(RuntimeError, match="worldcoder learn exited 2"):
+        taxi.run_job(params)
+
+
+@pytest.mark.slow
+def test_quick_ours_job_reaches_an_optimal_model() -> None:
+    """The whole quick job (a learning run of about a minute); its parts are covered above."""
+    (job,) = [j for j in taxi.jobs(True) if j.params["method"] == "ours"]
+    out = taxi.run_job(job.params)
+    assert out["status"] == "optimal" and out["finished"]
+    last = out["model_log"][-1]
+    assert last["env_steps"] == out["steps_to_optimal"] and last["starts_passed"] == 300
+    assert last["model"] == f"{len(out['model_log']) - 1:03d}.wc"
+    assert out["steps_to_optimal"] <= out["total_env_steps"]
