@@ -322,14 +322,14 @@ def _plot(rows: list[dict[str, Any]], path: Path, summary: dict[str, Any]) -> No
                              (axes[1], "expanded", "node expansions (pushes) per level")):  # fmt: skip
         values = {m: _values(rows, m, field) for m in MODELS}
         every = [v for vs in values.values() for v in vs]
-        for model, color in zip(MODELS, ("tab:orange", "tab:blue"), strict=True):
+        for model, color in (("reference", "tab:blue"), ("learned", "tab:orange")):
             if values[model]:
                 s = summary[model]
                 ax.hist(values[model], bins=_log_bins(every), alpha=0.55, color=color,
                         label=f"{model} model: {s['solved']}/{s['levels']} solved")  # fmt: skip
         ax.set_xscale("log")
         ax.set_xlabel(label)
-        ax.set_ylabel("levels")
+        ax.set_ylabel("levels planned")
         ax.legend(fontsize=8)
     correct = summary["learn"]["median_steps_to_correct_model"]
     fig.suptitle(f"Sokoban: planning on Boxoban unfiltered-test-000 (real env checks every plan); "
