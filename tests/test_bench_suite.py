@@ -114,7 +114,7 @@ def test_jobs_run_on_a_local_ray_instance(tmp_path: Path) -> None:
                 ray_address=f"127.0.0.1:{port}",
                 out_dir=tmp_path,
                 stream=io.StringIO(),
-            )["throughput"]  # fmt: skip
+            )["throughput"]
         )
         _check_throughput(doc)
         for row in doc["jobs"]:  # each job ran in a Ray worker process, not here
