@@ -2,9 +2,9 @@
 learned model on the 1,000 Boxoban levels of ``../shared/data/boxoban/unfiltered-test-000.txt``.
 
 Learning (``learn/seedS`` jobs). The agent (`worldcoder.agent.Agent`: offline enumerative
-proposer, BFS planner) acts on the five bundled levels (``worldcoder/envs/levels/bundled.txt``),
-episode ``e`` on level ``(seed + e) % 5``: `worldcoder learn --env Sokoban` plays bundled level 0
-only, so the agent's environment is swapped for the adapter over all five before it starts. It
+proposer, BFS planner) acts on the six bundled levels (``worldcoder/envs/levels/bundled.txt``),
+episode ``e`` on level ``(seed + e) % 6``: `worldcoder learn --env Sokoban` plays bundled level 0
+only, so the agent's environment is swapped for the adapter over all six before it starts. It
 runs for ``episodes`` episodes (``streak`` = ``episodes``, so a success streak does not stop it
 early), in a subprocess killed at ``cap_seconds``. Figures from its report.json:
 ``steps_to_correct_model`` (the env step at which an accepted model was proved equivalent to
