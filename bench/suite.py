@@ -332,4 +332,5 @@ def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(), "python": platform.python_version(),
         "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }  # fmt: skip
