@@ -23,6 +23,8 @@ episode, in the order the vectorised envs finish them; "total env steps" is `num
 in which the episode ended (so it counts the steps of all `n_envs` copies, at most n_envs - 1
 more than the exact count). Training stops as soon as the mean return of the last `window`
 episodes reaches `target`, or when `budget` steps or `wall_seconds` are used up.
+
+Measured with stable-baselines3 2.9.2, torch 2.13.0 (CPU), gymnasium 1.4.0, minigrid 3.2.0.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class PpoRun:
     target: float = 0.8
     norm_obs: bool = False
     hyperparams: dict[str, Any] = field(default_factory=dict)
-    """Overrides of the zoo's hyperparameters (tests use smaller batches)."""
+    """Overrides of the zoo's hyperparameters (the bench uses none)."""
 
 
 def hyperparams(run: PpoRun) -> dict[str, Any]:
@@ -93,8 +95,8 @@ def episode_log_class() -> Any:
             self.run = run
             self.episodes: list[tuple[int, float, int]] = []
             self.recent: deque[float] = deque(maxlen=run.window)
-            self.first_success: int | None = None
-            self.near_optimal: int | None = None
+            self.first_success_step: int | None = None
+            self.near_optimal_step: int | None = None
             self.deadline = time.perf_counter() + run.wall_seconds
             self.capped = False
 
@@ -102,7 +104,7 @@ def episode_log_class() -> Any:
             for i, info in enumerate(self.locals["infos"]):
                 if "episode" in info:
                     self._episode(float(info["episode"]["r"]), i)
-            if self.near_optimal is not None or self.num_timesteps >= self.run.budget:
+            if self.near_optimal_step is not None or self.num_timesteps >= self.run.budget:
                 return False
             self.capped = time.perf_counter() > self.deadline
             return not self.capped
@@ -110,11 +112,11 @@ def episode_log_class() -> Any:
         def _episode(self, ret: float, env_index: int) -> None:
             self.episodes.append((self.num_timesteps, ret, env_index))
             self.recent.append(ret)
-            if ret > 0 and self.first_success is None:
-                self.first_success = self.num_timesteps
+            if ret > 0 and self.first_success_step is None:
+                self.first_success_step = self.num_timesteps
             reached = near_optimal(self.recent, self.run.window, self.run.target)
-            if reached and self.near_optimal is None:
-                self.near_optimal = self.num_timesteps
+            if reached and self.near_optimal_step is None:
+                self.near_optimal_step = self.num_timesteps
 
     return EpisodeLog
 
@@ -152,8 +154,8 @@ def _figures(run: PpoRun, log: Any, steps: int, seconds: float) -> dict[str, Any
     returns = [r for _, r, _ in log.episodes]
     recent = returns[-run.window :]
     return {
-        "steps_to_first_success": log.first_success,
-        "steps_to_near_optimal": log.near_optimal,
+        "steps_to_first_success": log.first_success_step,
+        "steps_to_near_optimal": log.near_optimal_step,
         "total_env_steps": steps,
         "episodes": len(returns),
         "successes": sum(r > 0 for r in returns),
