@@ -3,9 +3,9 @@
 Empty and DoorKey at 5x5, 6x6, 8x8 and 16x16, seeds 0-2 (quick: Empty at 5x5 and 6x6, seed 0), two
 methods of bench/optimism.py: `optimistic` (the default agent) and `novelty` (no optimism,
 novelty exploration; in a trial on DoorKey-5x5 seed 0 it proved a model at step 1,300 where
-random exploration had no success in 3,000 steps). Each job
-is one `worldcoder learn --until-correct --max-env-steps B` run (bench/optimism.py `run_learn`)
-with planning horizon max(40, 5 x size), killed at a wall-clock cap; the figures are the ones of
+random exploration had no success in 3,000 steps). Each job is one `worldcoder learn
+--until-correct --max-env-steps B` run (bench/optimism.py `run_learn`) with planning horizon
+max(40, 5 x size), killed at a wall-clock cap; the figures are the ones of
 bench/optimism.py, chiefly `steps_to_correct_model` (the agent's bounded-equivalence check on
 states like the ones it acted from) and `steps_to_task_correct_model` (the same fixed task
 yardstick for every method).
