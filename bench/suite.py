@@ -35,6 +35,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from multiprocessing import get_context
 from pathlib import Path
 from types import ModuleType
@@ -160,17 +161,21 @@ def run_suite(
     ray_address: str | None = None,
     out_dir: Path = RESULTS,
     fresh: bool = False,
+    match: Sequence[str] = (),
     command: str = "",
     stream: TextIO = sys.stderr,
 ) -> dict[str, Path]:
-    """Run every job of the named benches that has no recorded result yet; write each bench's
-    results file. Returns the results file of each bench."""
+    """Run every job of the named benches that has no recorded result yet (only those whose key
+    matches one of the glob patterns ``match``, when given); write each bench's results file, in
+    which jobs not run yet are rows with the error "not run". Returns each bench's results file."""
     if workers < 1:
         raise BenchError(f"workers must be at least 1, got {workers}")
     modules = {name: load_bench(name) for name in dict.fromkeys(names)}
     plans = {name: _plan(name, mod, quick) for name, mod in modules.items()}
     records = {name: _Records(out_dir, name, quick, fresh) for name in modules}
     pending = [job for name in modules for job in plans[name] if not records[name].has(job)]
+    if match:
+        pending = [job for job in pending if any(fnmatch(job.key, p) for p in match)]
     progress = Progress(len(pending), stream)
     t0 = time.perf_counter()
 
@@ -310,7 +315,9 @@ def _write(
     doc = {
         "bench": module.NAME, "command": command, "machine": machine(), "quick": quick,
         "seconds": round(seconds, 1), "jobs_total": len(jobs),
-        "jobs_failed": sum("error" in row["result"] for row in rows),
+        "jobs_failed": sum("error" in row["result"] and row["result"]["error"] != "not run"
+                           for row in rows),
+        "jobs_not_run": sum(row["result"].get("error") == "not run" for row in rows),
         "summary": summary, "jobs": rows,
     }  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -123,3 +123,14 @@ def test_jobs_run_on_a_local_ray_instance(tmp_path: Path) -> None:
             assert row["worker"]["process"].startswith("ray::")
     finally:
         subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120)
+
+
+def test_match_runs_only_the_matching_jobs(tmp_path: Path) -> None:
+    log = io.StringIO()
+    out = run_suite(["throughput"], quick=True, out_dir=tmp_path, match=["Taxi*"], stream=log)
+    doc = _doc(out["throughput"])
+    rows = {row["key"]: row["result"] for row in doc["jobs"]}
+    assert rows["MiniGrid-DoorKey-5x5-v0"] == {"error": "not run"}
+    assert rows["Taxi-v4"]["steps"] == 500
+    assert doc["jobs_not_run"] == 1 and doc["jobs_failed"] == 0
+    assert list(doc["summary"]["envs"]) == ["Taxi-v4"]

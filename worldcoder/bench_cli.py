@@ -31,6 +31,8 @@ def add_bench_parser(sub: Any, positive: Any, natural: Any) -> None:
         "--out", type=Path, default=None, help="results directory (default bench/results)"
     )
     p.add_argument("--fresh", action="store_true", help="ignore results recorded by earlier runs")
+    p.add_argument("--match", nargs="+", metavar="GLOB", default=[],
+                   help="run only the jobs whose key matches, e.g. '*/seed0' (the rest: not run)")  # fmt: skip
     p.add_argument("--list", action="store_true", help="list the benches and their job counts")
     p.set_defaults(run=cmd_bench)
 
@@ -53,7 +55,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         command = _command(args)
         outputs = run_suite(
             names, quick=args.quick, workers=args.workers, ray_address=args.ray,
-            out_dir=args.out or RESULTS, fresh=args.fresh, command=command,
+            out_dir=args.out or RESULTS, fresh=args.fresh, match=args.match, command=command,
         )  # fmt: skip
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -67,5 +69,6 @@ def _command(args: argparse.Namespace) -> str:
     """The command line that reproduces this run (recorded in the results files)."""
     words = ["worldcoder", "bench"] + (["--quick"] if args.quick else [])
     words += ["--only", *args.only] if args.only else []
+    words += ["--match", *args.match] if args.match else []
     words += ["--workers", str(args.workers)] + (["--ray", args.ray] if args.ray else [])
     return shlex.join(words)
