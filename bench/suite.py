@@ -183,7 +183,7 @@ def run_suite(
         records[job.bench].add(job, outcome)
         progress.finished(job, outcome[0], outcome[1])
 
-    reused = sum(len(plans[n]) for n in modules) - len(pending)
+    reused = sum(records[n].has(job) for n in modules for job in plans[n])
     if reused:
         stream.write(f"resuming: {reused} finished jobs recorded under {out_dir / '.partial'}\n")
     if ray_address is not None:
