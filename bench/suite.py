@@ -13,7 +13,9 @@ A bench module ``bench/<name>.py`` defines::
 
 Files under ``out_dir`` (default ``bench/results``)::
 
-    NAME.json, NAME-quick.json   {"bench", "command", "machine", "quick", "seconds", "summary", "jobs"}
+    NAME.json, NAME-quick.json   {"bench", "command", "commands", "machine", "quick", "seconds",
+                                  "summary", "jobs"}; "command" is the run that wrote the file,
+                                  "commands" every run that measured one of its jobs
     .partial/NAME[-quick].jsonl  one line per finished job, appended the moment it finishes
 
 A run stopped half way (Ctrl-C, a killed machine) is resumed by the same command: jobs whose line
@@ -180,7 +182,7 @@ def run_suite(
     t0 = time.perf_counter()
 
     def finished(job: Job, outcome: Outcome) -> None:
-        records[job.bench].add(job, outcome)
+        records[job.bench].add(job, outcome, command)
         progress.finished(job, outcome[0], outcome[1])
 
     reused = sum(records[n].has(job) for n in modules for job in plans[n])
@@ -274,10 +276,10 @@ class _Records:
         row = self.rows.get(job.key)
         return row is not None and row["params"] == job.params
 
-    def add(self, job: Job, outcome: Outcome) -> None:
+    def add(self, job: Job, outcome: Outcome, command: str) -> None:
         result, seconds, worker = outcome
         row = {"key": job.key, "params": job.params, "result": result,
-               "seconds": round(seconds, 3), "worker": worker}  # fmt: skip
+               "seconds": round(seconds, 3), "worker": worker, "command": command}  # fmt: skip
         self.rows[job.key] = row
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a") as f:
@@ -314,7 +316,9 @@ def _write(
     out = out_dir / f"{module.NAME}{'-quick' if quick else ''}.json"
     doc = {
         "bench": module.NAME, "command": command, "machine": machine(), "quick": quick,
-        "seconds": round(seconds, 1), "jobs_total": len(jobs),
+        "commands": list(dict.fromkeys(row["command"] for row in rows if row.get("command"))),
+        "seconds": round(seconds, 1), "job_seconds": round(sum(r["seconds"] for r in rows), 1),
+        "jobs_total": len(jobs),
         "jobs_failed": sum("error" in row["result"] and row["result"]["error"] != "not run"
                            for row in rows),
         "jobs_not_run": sum(row["result"].get("error") == "not run" for row in rows),
