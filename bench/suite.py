@@ -312,7 +312,8 @@ def _write(
 ) -> Path:
     rows = [records.rows[job.key] for job in jobs if records.has(job)]
     rows += [_failed(records, job) for job in jobs if not records.has(job)]
-    summary: dict[str, Any] = module.summarize(rows, out_dir, quick)
+    ran = [row for row in rows if row["result"] != {"error": "not run"}]
+    summary: dict[str, Any] = module.summarize(ran, out_dir, quick)
     out = out_dir / f"{module.NAME}{'-quick' if quick else ''}.json"
     doc = {
         "bench": module.NAME, "command": command, "machine": machine(), "quick": quick,
