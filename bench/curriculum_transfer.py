@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.optimism import STREAK, draw, group_table, run_cli, run_figures, task_correct
+from bench.optimism import STREAK, draw, group_table, run_figures, task_correct
+from bench.runs import run_cli
 from bench.suite import Job
 
 NAME = "curriculum"
@@ -85,7 +86,7 @@ def _common(params: dict[str, Any]) -> list[str]:
 def _curriculum(params: dict[str, Any], root: Path) -> dict[str, Any]:
     envs = params["envs"]
     args = ["curriculum", "--envs", ",".join(envs), *_common(params), "--run-dir", str(root)]
-    capped = run_cli(args, params["wall_seconds"])
+    capped = run_cli(args, params["wall_seconds"]) is None
     stages = [_stage(env, root / f"{i:02d}-{env}") for i, env in enumerate(envs)]
     return {"capped": capped, "stages": stages,
             "stages_completed": sum(s.get("steps_to_streak") is not None for s in stages),
@@ -106,7 +107,7 @@ def _stage(env: str, path: Path) -> dict[str, Any]:
 def _scratch(params: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     env = params["env"]
     args = ["learn", "--env", env, *_common(params), "--run-dir", str(run_dir)]
-    capped = run_cli(args, params["wall_seconds"])
+    capped = run_cli(args, params["wall_seconds"]) is None
     return {"capped": capped, **run_figures(run_dir, STREAK), **task_correct(run_dir, env, HORIZON)}
 
 

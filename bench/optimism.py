@@ -42,21 +42,17 @@ the plot panel) are shared with bench/scaling.py and bench/curriculum_transfer.p
 from __future__ import annotations
 
 import json
-import math
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.runs import median_steps, run_cli
 from bench.suite import Job
 
 NAME = "optimism"
-ROOT = Path(__file__).resolve().parents[1]
 ENVS = ("MiniGrid-Empty-5x5-v0", "MiniGrid-DoorKey-5x5-v0", "MiniGrid-Unlock-v0")
 SEEDS = (0, 1, 2)
 METHODS: dict[str, tuple[str, ...]] = {
@@ -75,7 +71,6 @@ TASK_SEEDS = 7_000_000
 """Seeds of the task yardstick's episodes (no learning run uses them)."""
 TASK_CHECKS = 8
 """At most this many bounded-equivalence proofs per run for the yardstick (replay filters first)."""
-SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 FIGURES = ("steps_to_correct_model", "steps_to_task_correct_model", "steps_to_first_success",
            "steps_to_streak")  # fmt: skip
 
@@ -118,28 +113,13 @@ def run_learn(params: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="optimism-") as tmp:
         run_dir = Path(tmp) / "run"
         t0 = time.perf_counter()
-        capped = run_cli(["learn", *flags, "--run-dir", str(run_dir)], params["wall_seconds"])
+        capped = (
+            run_cli(["learn", *flags, "--run-dir", str(run_dir)], params["wall_seconds"]) is None
+        )
         seconds = time.perf_counter() - t0
         figures = run_figures(run_dir, STREAK)
         figures |= task_correct(run_dir, env, horizon)
     return figures | {"wall_seconds": round(seconds, 2), "capped": capped}
-
-
-def run_cli(args: list[str], wall_seconds: float) -> bool:
-    """`python -m worldcoder.cli ARGS` with no output kept; True when the wall-clock cap cut it.
-    A crash (exit status other than 0 or 1) raises with the end of its stderr."""
-    cmd = [sys.executable, "-m", "worldcoder.cli", *args]
-    with tempfile.TemporaryFile("w+") as err:
-        try:
-            proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
-                                  timeout=wall_seconds, check=False,
-                                  env={**os.environ, **SINGLE_THREAD})  # fmt: skip
-        except subprocess.TimeoutExpired:
-            return True
-        if proc.returncode not in (0, 1):
-            err.seek(0)
-            raise RuntimeError(f"worldcoder {args[0]} exited with {proc.returncode}: {err.read()[-2000:]}")  # fmt: skip
-    return False
 
 
 # ----------------------------------------------------------------------------- a run's figures
@@ -305,14 +285,6 @@ def _group(head: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
         values = [r["result"][figure] for r in ok if r["result"].get(figure) is not None]
         out[f"median_{figure}"] = round(statistics.median(values), 2) if values else None
     return out
-
-
-def median_steps(values: Sequence[int | None]) -> float | None:
-    """Median over seeds with "not reached" (None) as infinity; None when that median is."""
-    if not values:
-        return None
-    mid = statistics.median(math.inf if v is None else float(v) for v in values)
-    return None if math.isinf(mid) else mid
 
 
 def draw(table: list[dict[str, Any]], out: Path, axis: str, panels: list[tuple[str, str]]) -> None:

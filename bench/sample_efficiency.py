@@ -26,11 +26,7 @@ reported as null, "not solved") and how many seeds solved.
 
 from __future__ import annotations
 
-import math
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import deque
@@ -39,10 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.runs import median_steps, run_cli
 from bench.suite import Job
 
 NAME = "sample_efficiency"
-ROOT = Path(__file__).resolve().parents[1]
 ENVS = (
     "MiniGrid-Empty-5x5-v0", "MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0",
     "MiniGrid-Unlock-v0", "MiniGrid-UnlockPickup-v0", "MiniGrid-LavaGapS5-v0",
@@ -57,7 +53,6 @@ OURS_EPISODES = 150
 OURS_WALL = 1800.0
 PPO_BUDGET = 2_000_000
 PPO_WALL = 5400.0
-SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 Episodes = Sequence[tuple[int, float]]
 """(env steps at the end of the episode, its return), in the order the episodes ended."""
@@ -145,7 +140,9 @@ def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[st
     with tempfile.TemporaryDirectory(prefix="sample-eff-") as tmp:
         run = RunDir(Path(tmp) / "run")
         t0 = time.perf_counter()
-        capped = _learn(env, seed, episodes, wall_seconds, run.path, Path(tmp) / "stderr.txt")
+        args = ["learn", "--env", env, "--seed", str(seed), "--episodes", str(episodes),
+                "--streak", str(episodes), "--run-dir", str(run.path)]  # fmt: skip
+        capped = run_cli(args, wall_seconds) is None
         seconds = time.perf_counter() - t0
         records = run.records("transitions.jsonl")
         events = run.records("events.jsonl")
@@ -165,22 +162,6 @@ def synthesis_figures(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "synthesis_seconds": round(sum(float(e["seconds"]) for e in synth), 3),
         "steps_to_correct_model": next(proved, None),
     }
-
-
-def _learn(env: str, seed: int, episodes: int, wall: float, run_dir: Path, err: Path) -> bool:
-    """Runs the learner; True when the wall-clock cap cut it. A crash raises with its stderr."""
-    cmd = [sys.executable, "-m", "worldcoder.cli", "learn", "--env", env, "--seed", str(seed),
-           "--episodes", str(episodes), "--streak", str(episodes), "--run-dir", str(run_dir)]  # fmt: skip
-    with err.open("w") as stderr:
-        try:
-            proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
-                                  timeout=wall, check=False, env={**os.environ, **SINGLE_THREAD})  # fmt: skip
-        except subprocess.TimeoutExpired:
-            return True
-    if proc.returncode not in (0, 1):
-        tail = err.read_text()[-2000:]
-        raise RuntimeError(f"worldcoder learn exited with {proc.returncode}: {tail}")
-    return False
 
 
 def _ours_figures(
@@ -245,14 +226,6 @@ def _budget(params: dict[str, Any]) -> str:
     if params["method"] == "ours":
         return f"{params['episodes']} episodes or {cap}"
     return f"{params['budget']} steps or {cap}"
-
-
-def median_steps(values: Sequence[int | None]) -> float | None:
-    """Median over seeds with "not solved" (None) as infinity; None when that median is."""
-    if not values:
-        return None
-    mid = statistics.median(math.inf if v is None else float(v) for v in values)
-    return None if math.isinf(mid) else mid
 
 
 def _median(values: Sequence[float]) -> float | None:

@@ -54,14 +54,13 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.runs import run_cli
 from bench.suite import Job
 
 NAME = "taxi"
@@ -196,22 +195,12 @@ def starts_until_failure(ref: Reference, path: Path) -> int:
 
 def _learn(params: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     """Runs `worldcoder learn` (exit 0: streak reached, 1: not reached) under the wall-clock cap;
-    any other exit raises with the end of its stderr."""
-    cmd = [sys.executable, "-m", "worldcoder.cli", "learn", "--env", ENV_ID,
-           "--seed", str(params["seed"]), "--episodes", str(params["episodes"]),
-           "--run-dir", str(run_dir)]  # fmt: skip
-    log = run_dir.parent / "learn.stderr"
+    any other exit raises with the end of its stderr (`bench.runs.run_cli`)."""
+    args = ["learn", "--env", ENV_ID, "--seed", str(params["seed"]),
+            "--episodes", str(params["episodes"]), "--run-dir", str(run_dir)]  # fmt: skip
     t0 = time.perf_counter()
-    with log.open("w") as err:
-        try:
-            proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=err,
-                                  timeout=params["cap_seconds"], check=False)  # fmt: skip
-            finished, code = True, proc.returncode
-        except subprocess.TimeoutExpired:
-            finished, code = False, None
-    if code not in (0, 1, None):
-        raise RuntimeError(f"worldcoder learn exited {code}: {log.read_text()[-2000:]}")
-    return {"finished": finished, "returncode": code,
+    code = run_cli(args, params["cap_seconds"])
+    return {"finished": code is not None, "returncode": code,
             "learn_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
 
 
