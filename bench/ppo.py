@@ -135,10 +135,12 @@ def train(run: PpoRun) -> PpoOutcome:
     """Trains until near-optimal, the budget or the wall cap."""
     import torch
     from stable_baselines3 import PPO
+    from stable_baselines3.common.logger import Logger
 
     torch.set_num_threads(1)
     venv = make_envs(run.env_id, run.n_envs, run.seed, run.norm_obs)
     model = PPO("MlpPolicy", venv, seed=run.seed, device="cpu", verbose=0, **hyperparams(run))
+    model.set_logger(Logger(folder=None, output_formats=[]))  # else SB3 leaves a dir in /tmp
     log = episode_log_class()(run)
     t0 = time.perf_counter()
     model.learn(total_timesteps=run.budget, callback=log)

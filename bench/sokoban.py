@@ -3,10 +3,9 @@ learned model on the 1,000 Boxoban levels of ``../shared/data/boxoban/unfiltered
 
 Learning (``learn/seedS`` jobs). The agent (`worldcoder.agent.Agent`: offline enumerative
 proposer, BFS planner) acts on the six bundled levels (``worldcoder/envs/levels/bundled.txt``),
-episode ``e`` on level ``(seed + e) % 6``: `worldcoder learn --env Sokoban` plays bundled level 0
-only, so the agent's environment is swapped for the adapter over all six before it starts. It
-runs for ``episodes`` episodes (``streak`` = ``episodes``, so a success streak does not stop it
-early), in a subprocess killed at ``cap_seconds``. Figures from its report.json:
+episode ``e`` on level ``(seed + e) % 6`` (`worldcoder learn --env Sokoban --level-file
+bundled.txt`). It runs for ``episodes`` episodes (``streak`` = ``episodes``, so a success streak
+does not stop it early), killed at ``cap_seconds``. Figures from its report.json:
 ``steps_to_correct_model`` (the env step at which an accepted model was proved equivalent to
 models/sokoban.wc by `worldcoder.correctness`; null when none was), steps to the first success,
 env steps, episodes solved; plus the learned program's text, its sha256, and the last
@@ -34,13 +33,12 @@ import hashlib
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.runs import run_cli
 from bench.suite import Job
 
 NAME = "sokoban"
@@ -53,29 +51,6 @@ MODELS = ("learned", "reference")
 
 
 # ----------------------------------------------------------------------------- learning
-
-
-def learn_here(params: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-    """One learning run in this process (see the module docstring); the report's figures."""
-    from dataclasses import asdict
-
-    from worldcoder.agent import Agent, LearnConfig
-    from worldcoder.envs.sokoban import bundled_levels_path, make_sokoban
-    from worldcoder.rundir import RunDir
-
-    episodes = params["episodes"]
-    config = LearnConfig("Sokoban", seed=params["seed"], episodes=episodes, streak=episodes)
-    run = RunDir(run_dir)
-    run.create(asdict(config))
-    agent = Agent(config, run)
-    agent.env.close()
-    agent.env = make_sokoban("Sokoban", level_file=bundled_levels_path(), level=None)
-    t0 = time.perf_counter()
-    report = agent.learn()
-    keys = ("total_env_steps", "episodes", "successes", "steps_to_first_success",
-            "steps_to_correct_model", "synthesis_calls", "synthesis_seconds")  # fmt: skip
-    out = {k: report[k] for k in keys} | {"learn_seconds": round(time.perf_counter() - t0, 1)}
-    return out | _final_model(run_dir, report["final_model"])
 
 
 def _final_model(run_dir: Path, final: str | None) -> dict[str, Any]:
@@ -93,19 +68,25 @@ def _sha(text: str) -> str:
 
 
 def learn(params: dict[str, Any]) -> dict[str, Any]:
-    """`learn_here` in a subprocess killed after ``cap_seconds`` (``{"error": ...}`` then)."""
+    """One `worldcoder learn --env Sokoban` run on the bundled levels (see the module docstring),
+    killed after ``cap_seconds`` (``{"error": ...}`` then): its report's figures."""
+    from worldcoder.envs.sokoban import bundled_levels_path
+
+    episodes = str(params["episodes"])
     with tempfile.TemporaryDirectory(prefix="bench-sokoban-") as tmp:
-        out = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "bench.sokoban", json.dumps(params), str(out), tmp + "/run"]
-        try:
-            subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           timeout=params["cap_seconds"], check=True)  # fmt: skip
-        except subprocess.TimeoutExpired:
+        run_dir = Path(tmp) / "run"
+        args = ["learn", "--env", "Sokoban", "--level-file", str(bundled_levels_path()),
+                "--seed", str(params["seed"]), "--episodes", episodes, "--streak", episodes,
+                "--run-dir", str(run_dir)]  # fmt: skip
+        t0 = time.perf_counter()
+        if run_cli(args, params["cap_seconds"]) is None:
             return {"error": f"learning cut at {params['cap_seconds']} s"}
-        except subprocess.CalledProcessError as err:
-            return {"error": f"learning failed: {err.stderr.decode()[-2000:]}"}
-        result: dict[str, Any] = json.loads(out.read_text())
-        return result
+        seconds = round(time.perf_counter() - t0, 1)
+        report = json.loads((run_dir / "report.json").read_text())
+        keys = ("total_env_steps", "episodes", "successes", "steps_to_first_success",
+                "steps_to_correct_model", "synthesis_calls", "synthesis_seconds")  # fmt: skip
+        out = {k: report[k] for k in keys} | {"learn_seconds": seconds}
+        return out | _final_model(run_dir, report["final_model"])
 
 
 def source_digest() -> str:
@@ -351,14 +332,3 @@ def _log_bins(values: list[float]) -> list[float]:
         return [lo / 2, hi * 2]
     count = 30
     return [lo * (hi / lo) ** (i / count) for i in range(count + 1)]
-
-
-def main(argv: list[str]) -> int:
-    """``python -m bench.sokoban PARAMS_JSON OUT_JSON RUN_DIR``: one learning run (`learn`)."""
-    params, out, run_dir = json.loads(argv[0]), Path(argv[1]), Path(argv[2])
-    out.write_text(json.dumps(learn_here(params, run_dir)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -171,3 +171,37 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert json.loads(first)["action"] and "Traceback" not in err
+
+
+def test_learn_plays_the_levels_of_a_level_file_with_the_push_planner(tmp_path: Path) -> None:
+    levels = ROOT / "worldcoder" / "envs" / "levels" / "bundled.txt"
+    result = run("learn", "--env", "Sokoban", "--level-file", str(levels.relative_to(ROOT)),
+                 "--episodes", "3", "--streak", "3", "--planner", "sokoban", "--horizon", "200",
+                 "--no-correctness", "--run-dir", str(tmp_path / "run"))  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["level_file"] == str(levels) and config["planner"] == "sokoban"
+    rows = [json.loads(line) for line in (tmp_path / "run" / "transitions.jsonl").open()]
+    starts = {r["episode"]: r["state"] for r in reversed(rows)}  # each episode's first state
+    boards = {json.dumps(sorted(s["objects"], key=json.dumps)) for s in starts.values()}
+    assert len(starts) == 3 and len(boards) == 3  # levels 0, 1, 2 of the file
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--env", "MiniGrid-Empty-5x5-v0", "--planner", "sokoban"],
+         "--planner sokoban plans box pushes; MiniGrid-Empty-5x5-v0 is not a Sokoban env"),
+        (["--env", "MiniGrid-Empty-5x5-v0", "--level-file", "x.txt"],
+         "level_file/level only apply to Sokoban"),
+        (["--env", "Sokoban", "--level-file", "no/such/levels.txt"], "no/such/levels.txt"),
+        (["--env", "Sokoban", "--level", "99"], "level"),
+    ],
+)  # fmt: skip
+def test_learn_rejects_bad_level_and_planner_flags(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = run("learn", *args, "--run-dir", str(tmp_path / "run"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert message in result.stderr, result.stderr
+    assert not (tmp_path / "run").exists()  # nothing written for a run that cannot start

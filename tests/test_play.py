@@ -10,6 +10,7 @@ import pytest
 from worldcoder.cli import main
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
+BOXOBAN = MODELS.parents[1] / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
 AGENT_ROW = re.compile(r"^ #.*[>v<^]", re.MULTILINE)  # a grid row holding the MiniGrid agent
 
 
@@ -55,6 +56,18 @@ def test_text_pictures_animate_environments_without_pictures(
     assert gif.read_bytes()[:3] == b"GIF"
 
 
+def test_the_push_planner_solves_a_four_box_boxoban_level(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = play(capsys, str(MODELS / "sokoban.wc"), "--env", "Sokoban", "--planner",
+                        "sokoban", "--level-file", str(BOXOBAN), "--level", "0",
+                        "--horizon", "1000")  # fmt: skip
+    assert code == 0, out[-500:]
+    start = [row for row in out.split("\n\n")[0].splitlines() if row.startswith(" #")]
+    assert "".join(start).count("$") == 4  # four boxes off target at the start
+    assert "solved" in out.splitlines()[-1] and "1 plans with sokoban" in out.splitlines()[-1]
+
+
 def test_taxi_frames_show_walls_and_the_taxi(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = play(capsys, str(MODELS / "taxi.wc"), "--env", "Taxi-v4", "--seed", "1")
     assert code == 0
@@ -85,6 +98,10 @@ def test_a_wrong_model_replans_and_fails(
         (["--env", "MiniGrid-Nope-v0"], "error: unknown environment 'MiniGrid-Nope-v0'"),
         (["--env", "Taxi-v4"], "does not describe Taxi-v4 states"),
         (["--env", "MiniGrid-Empty-5x5-v0", "--gif", "/no/such/dir/x.gif"], "no such directory"),
+        (
+            ["--env", "MiniGrid-Empty-5x5-v0", "--planner", "sokoban"],
+            "error: --planner sokoban plans box pushes; MiniGrid-Empty-5x5-v0 is not a Sokoban env",
+        ),
     ],
 )
 def test_bad_input_is_a_one_line_error(

@@ -43,9 +43,8 @@ from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.errors import DslError, RunError
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
-from solver import Limits
-from solver import plan as z3_plan
-from solver.bfs import bfs_plan, path_to
+from solver import run_planner
+from solver.bfs import path_to
 from synth import Budget, Optimism, Spec, synthesize
 from synth.score import check_candidate, program_text
 from worldcoder.correctness import check_model
@@ -55,7 +54,6 @@ from worldcoder.rundir import RunDir
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 PRIORS = {"minigrid": "minigrid_prior.wc", "sokoban": "sokoban_prior.wc", "taxi": "taxi_prior.wc"}
-PLANNERS = ("bfs", "astar", "mcts", "z3")
 EXPLORERS = ("random", "novelty")
 
 
@@ -68,6 +66,11 @@ class LearnConfig:
     planner: str = "bfs"
     horizon: int = 40
     max_steps: int | None = None
+    level_file: str | None = None
+    """Sokoban: the Boxoban-format level file (default: the bundled levels' level 0)."""
+    level: int | None = None
+    """Sokoban: the level index in `level_file` (None: episode e plays level (seed + e) mod
+    the number of levels)."""
     streak: int = 10
     budget_seconds: float = 300.0
     explore_steps: int = 100
@@ -140,7 +143,8 @@ class Agent:
             (), (self.prior,)
         )  # the prior alone: for checking and writing models
         self.schema = check_file(self.prior).schema
-        self.env: ObjectEnv = make_env(config.env, max_steps=config.max_steps)
+        self.env: ObjectEnv = make_env(config.env, max_steps=config.max_steps,
+                                       level_file=config.level_file, level=config.level)  # fmt: skip
         self.rng = random.Random(config.seed)
         self.data: list[tuple[int, Transition]] = []
         self.model_text: str | None = None
@@ -361,26 +365,14 @@ class Agent:
         return []
 
     def _plan(self, state: State, mission: Mission) -> list[str] | None:
-        from solver import astar_plan, manhattan_heuristic, mcts_plan
-
         assert self.model is not None
         t0 = time.perf_counter()
-        model, horizon, nodes = self.model, self.config.horizon, self.config.max_nodes
-        if self.config.planner == "z3":
-            result = z3_plan(model.program, state, mission, horizon, Limits(timeout=60))
-            found = result.plan if result.status == "sat" else None
-        else:
-            if self.config.planner == "astar":
-                search = astar_plan(model, state, mission, horizon, max_nodes=nodes, timeout=30,
-                                    heuristic=manhattan_heuristic(model.program.schema))  # fmt: skip
-            elif self.config.planner == "mcts":
-                search = mcts_plan(model, state, mission, horizon, max_nodes=nodes, timeout=30,
-                                   seed=self.config.seed)  # fmt: skip
-            else:
-                search = bfs_plan(model, state, mission, horizon, max_nodes=nodes, timeout=30)
-            found = list(search.plan) if search.status == "sat" else None
+        config = self.config
+        search = run_planner(config.planner, self.model, state, mission, config.horizon,
+                             max_nodes=config.max_nodes, seed=config.seed,
+                             timeout=60.0 if config.planner == "z3" else 30.0)  # fmt: skip
         self.stats.solver_seconds += time.perf_counter() - t0
-        return found
+        return list(search.plan) if search.status == "sat" else None
 
     def synthesize(self, state: State, mission: Mission) -> None:
         optimism = (

@@ -25,9 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from solver import PLANNERS
 from synth import Spec
 from synth.score import program_text
-from worldcoder.agent import MODELS, PLANNERS, PRIORS, Agent, LearnConfig, model_body
+from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, model_body
 from worldcoder.envs import domain_of
 from worldcoder.learn_cli import progress_printer
 from worldcoder.rundir import RunDir

@@ -14,7 +14,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from worldcoder.agent import EXPLORERS, PLANNERS, Agent, LearnConfig
+from solver import PLANNERS
+from worldcoder.agent import EXPLORERS, Agent, LearnConfig
+from worldcoder.envs import EnvError, domain_of, make_env
 from worldcoder.rundir import RunDir
 
 
@@ -44,6 +46,10 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--until-correct", action="store_true",
                    help="keep acting until a model is proved correct and the task solved once")  # fmt: skip
     p.add_argument("--max-env-steps", type=positive, default=None, help="stop after N env steps")
+    p.add_argument("--level-file", default=None,
+                   help="Sokoban: a Boxoban-format level file (default: bundled level 0)")  # fmt: skip
+    p.add_argument("--level", type=natural, default=None,
+                   help="Sokoban: the level in --level-file (default: episode e plays level seed + e)")  # fmt: skip
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/ENV-seedS-TIME")
     p.add_argument(
         "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
@@ -92,12 +98,20 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
         budget_seconds=args.budget_seconds, explore_steps=args.explore_steps,
         correctness=not args.no_correctness, max_nodes=args.max_nodes,
         optimism=not args.no_optimism, explore=args.explore, until_correct=args.until_correct,
-        max_env_steps=args.max_env_steps,
+        max_env_steps=args.max_env_steps, level_file=_absolute(args.level_file), level=args.level,
     )  # fmt: skip
+    make_env(config.env, level_file=config.level_file, level=config.level).close()  # bad input
+    if config.planner == "sokoban" and domain_of(config.env) != "sokoban":
+        raise EnvError(f"--planner sokoban plans box pushes; {config.env} is not a Sokoban env")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run = RunDir(args.run_dir or Path("runs") / f"{args.env}-seed{args.seed}-{stamp}")
     run.create(asdict(config))
     return run, config
+
+
+def _absolute(path: str | None) -> str | None:
+    """A path that still names the same file when the run is resumed from elsewhere."""
+    return None if path is None else str(Path(path).resolve())
 
 
 def progress_printer(stream: TextIO, every: float = 1.0) -> Callable[[str], None]:

@@ -13,7 +13,6 @@ import importlib.util
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,10 @@ import numpy as np
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.values import DataError, Mission, State, state_from_json
-from solver import Limits, Search, astar_plan, bfs_plan, manhattan_heuristic, mcts_plan
-from solver import plan as z3_plan
+from solver import PLANNERS, run_planner
 from worldcoder.envs import ObjectEnv, make_env
 from worldcoder.render import STYLES, rgb_frame, text_frame, text_image, write_gif
 
-PLANNERS = ("bfs", "astar", "mcts", "z3")
 STEP_LIMIT = 1_000
 """Steps played when neither --max-steps nor the environment ends the episode sooner."""
 
@@ -76,6 +73,11 @@ def cmd_play(args: argparse.Namespace) -> int:
         return 2
     model = compile_program(check_file(args.model))
     env = make_env(args.env, max_steps=args.max_steps, level_file=args.level_file, level=args.level)
+    if args.planner == "sokoban" and env.domain != "sokoban":
+        env.close()
+        print(f"error: --planner sokoban plans box pushes; {args.env} is not a Sokoban env",
+              file=sys.stderr)  # fmt: skip
+        return 2
     options = PlayOptions(args.seed, args.planner, args.horizon, args.max_nodes, args.timeout,
                           args.max_steps or STEP_LIMIT, args.gif is not None)  # fmt: skip
     try:
@@ -116,7 +118,9 @@ def play(model: CompiledModel, env: ObjectEnv, options: PlayOptions, show: Calla
     plans = mispredicted = 0
     for step in range(1, options.step_limit + 1):
         if not plan:
-            search = run_planner(model, state, mission, options)
+            search = run_planner(options.planner, model, state, mission, options.horizon,
+                                 max_nodes=options.max_nodes, timeout=options.timeout,
+                                 seed=options.seed)  # fmt: skip
             plans += 1
             if search.status != "sat":
                 show(f"no plan ({search.status}{': ' + search.reason if search.reason else ''})")
@@ -153,21 +157,3 @@ def _frame(model: CompiledModel, env: ObjectEnv, state: State, title: str, optio
     if options.pictures:
         picture = rgb_frame(env)
         pictures.append(picture if picture is not None else text_image(text))
-
-
-def run_planner(
-    model: CompiledModel, state: State, mission: Mission, options: PlayOptions
-) -> Search:
-    """The chosen planner's answer as a `solver.Search` (Z3's too)."""
-    if options.planner == "z3":
-        found = z3_plan(
-            model.program, state, mission, options.horizon, Limits(timeout=options.timeout)
-        )
-        return Search(found.status, tuple(found.plan), 0, found.reason)
-    planners: dict[str, Callable[..., Search]] = {
-        "bfs": bfs_plan,
-        "astar": partial(astar_plan, heuristic=manhattan_heuristic(model.program.schema)),
-        "mcts": partial(mcts_plan, seed=options.seed),
-    }
-    return planners[options.planner](model, state, mission, options.horizon,
-                                     max_nodes=options.max_nodes, timeout=options.timeout)  # fmt: skip
