@@ -13,9 +13,11 @@ A bench module ``bench/<name>.py`` defines::
 
 Files under ``out_dir`` (default ``bench/results``)::
 
-    NAME.json, NAME-quick.json   {"bench", "command", "commands", "machine", "quick", "seconds",
-                                  "summary", "jobs"}; "command" is the run that wrote the file,
-                                  "commands" every run that measured one of its jobs
+    NAME.json, NAME-quick.json   {"bench", "command", "commands", "code_versions", "machine",
+                                  "quick", "seconds", "summary", "jobs"}; "command" is the run
+                                  that wrote the file, "commands" every run that measured one of
+                                  its jobs, "code_versions" the commits those jobs ran (each job
+                                  row has its "command" and "code")
     .partial/NAME[-quick].jsonl  one line per finished job, appended the moment it finishes
 
 A run stopped half way (Ctrl-C, a killed machine) is resumed by the same command: jobs whose line
@@ -31,6 +33,7 @@ import json
 import os
 import platform
 import socket
+import subprocess
 import sys
 import time
 import traceback
@@ -48,7 +51,8 @@ BENCHES: tuple[str, ...] = (
 )  # fmt: skip
 """Bench names in the order `worldcoder bench` runs them."""
 MODULES = {"curriculum": "bench.curriculum_transfer"}
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
 
 Row = dict[str, Any]
 Outcome = tuple[dict[str, Any], float, dict[str, Any]]
@@ -181,8 +185,10 @@ def run_suite(
     progress = Progress(len(pending), stream)
     t0 = time.perf_counter()
 
+    code = code_version()
+
     def finished(job: Job, outcome: Outcome) -> None:
-        records[job.bench].add(job, outcome, command)
+        records[job.bench].add(job, outcome, command, code)
         progress.finished(job, outcome[0], outcome[1])
 
     reused = sum(records[n].has(job) for n in modules for job in plans[n])
@@ -276,10 +282,10 @@ class _Records:
         row = self.rows.get(job.key)
         return row is not None and row["params"] == job.params
 
-    def add(self, job: Job, outcome: Outcome, command: str) -> None:
+    def add(self, job: Job, outcome: Outcome, command: str, code: str) -> None:
         result, seconds, worker = outcome
-        row = {"key": job.key, "params": job.params, "result": result,
-               "seconds": round(seconds, 3), "worker": worker, "command": command}  # fmt: skip
+        row = {"key": job.key, "params": job.params, "result": result, "seconds": round(seconds, 3),
+               "worker": worker, "command": command, "code": code}  # fmt: skip
         self.rows[job.key] = row
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a") as f:
@@ -318,6 +324,7 @@ def _write(
     doc = {
         "bench": module.NAME, "command": command, "machine": machine(), "quick": quick,
         "commands": list(dict.fromkeys(row["command"] for row in rows if row.get("command"))),
+        "code_versions": list(dict.fromkeys(row["code"] for row in rows if row.get("code"))),
         "seconds": round(seconds, 1), "job_seconds": round(sum(r["seconds"] for r in rows), 1),
         "jobs_total": len(jobs),
         "jobs_failed": sum("error" in row["result"] and row["result"]["error"] != "not run"
@@ -337,6 +344,27 @@ def _failed(records: _Records, job: Job) -> Row:
     errors = [row for row in _read_jsonl(records.path) if row["key"] == job.key]
     return errors[-1] if errors else {"key": job.key, "params": job.params,
                                       "result": {"error": "not run"}, "seconds": 0.0}  # fmt: skip
+
+
+CODE = ("dsl", "solver", "synth", "worldcoder", "models", "bench", "grammar.lark",
+        ":(exclude)bench/results")  # fmt: skip
+"""The tracked paths whose state decides what a job measures (git pathspecs)."""
+
+
+def code_version() -> str:
+    """The git commit the jobs run (short hash), "+changes" when tracked code differs from it;
+    "unknown" outside a git checkout."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", *CODE)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
 
 
 def machine() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench.suite import BENCHES, execute, load_bench, run_suite
+from bench.suite import BENCHES, ROOT, code_version, execute, load_bench, run_suite
 from worldcoder.cli import main
 
 
@@ -51,6 +51,10 @@ def test_quick_run_writes_results_and_a_rerun_resumes(tmp_path: Path) -> None:
     _check_throughput(first)
     assert (tmp_path / "throughput-quick.png").stat().st_size > 0
     assert {row["worker"]["pid"] for row in first["jobs"]}.isdisjoint({os.getpid()})
+    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                          text=True, cwd=ROOT, check=True).stdout.strip()  # fmt: skip
+    assert first["code_versions"] == [code_version()] and code_version().startswith(head)
+    assert {row["code"] for row in first["jobs"]} == {code_version()}
 
     # an interrupted run: one job recorded as failed, a half-written last line
     partial = tmp_path / ".partial" / "throughput-quick.jsonl"
