@@ -170,10 +170,12 @@ def run_suite(
     match: Sequence[str] = (),
     command: str = "",
     stream: TextIO = sys.stderr,
+    run_jobs: bool = True,
 ) -> dict[str, Path]:
     """Run every job of the named benches that has no recorded result yet (only those whose key
-    matches one of the glob patterns ``match``, when given); write each bench's results file, in
-    which jobs not run yet are rows with the error "not run". Returns each bench's results file."""
+    matches one of the glob patterns ``match``, when given; none when `run_jobs` is False); write
+    each bench's results file, in which jobs not run yet are rows with the error "not run".
+    Returns each bench's results file."""
     if workers < 1:
         raise BenchError(f"workers must be at least 1, got {workers}")
     modules = {name: load_bench(name) for name in dict.fromkeys(names)}
@@ -182,6 +184,7 @@ def run_suite(
     pending = [job for name in modules for job in plans[name] if not records[name].has(job)]
     if match:
         pending = [job for job in pending if any(fnmatch(job.key, p) for p in match)]
+    pending = pending if run_jobs else []
     progress = Progress(len(pending), stream)
     t0 = time.perf_counter()
 

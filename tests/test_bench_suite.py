@@ -138,3 +138,11 @@ def test_match_runs_only_the_matching_jobs(tmp_path: Path) -> None:
     assert rows["Taxi-v4"]["steps"] == 500
     assert doc["jobs_not_run"] == 1 and doc["jobs_failed"] == 0
     assert list(doc["summary"]["envs"]) == ["Taxi-v4"]
+
+    # --report writes the results file from what is recorded, and runs nothing
+    out["throughput"].unlink()
+    assert main(["bench", "--quick", "--only", "throughput", "--report", "--out", str(tmp_path)]) == 0
+    again = _doc(out["throughput"])
+    assert again["jobs"] == doc["jobs"] and again["jobs_not_run"] == 1
+    assert again["command"] == "worldcoder bench --quick --only throughput --report"
+    assert main(["bench", "--only", "throughput", "--report", "--fresh"]) == 2

@@ -33,6 +33,8 @@ def add_bench_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--fresh", action="store_true", help="ignore results recorded by earlier runs")
     p.add_argument("--match", nargs="+", metavar="GLOB", default=[],
                    help="run only the jobs whose key matches, e.g. '*/seed0' (the rest: not run)")  # fmt: skip
+    p.add_argument("--report", action="store_true",
+                   help="run nothing: write the results files from the jobs recorded so far")  # fmt: skip
     p.add_argument("--list", action="store_true", help="list the benches and their job counts")
     p.set_defaults(run=cmd_bench)
 
@@ -45,6 +47,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
               "its source tree: pip install -e '.[dev]'", file=sys.stderr)  # fmt: skip
         return 2
     names = args.only or list(BENCHES)
+    if args.report and args.fresh:
+        print("error: --report writes what is recorded; --fresh would discard it", file=sys.stderr)
+        return 2
     try:
         if args.list:
             for name in names:
@@ -56,6 +61,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         outputs = run_suite(
             names, quick=args.quick, workers=args.workers, ray_address=args.ray,
             out_dir=args.out or RESULTS, fresh=args.fresh, match=args.match, command=command,
+            run_jobs=not args.report,
         )  # fmt: skip
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -70,5 +76,7 @@ def _command(args: argparse.Namespace) -> str:
     words = ["worldcoder", "bench"] + (["--quick"] if args.quick else [])
     words += ["--only", *args.only] if args.only else []
     words += ["--match", *args.match] if args.match else []
+    if args.report:
+        return shlex.join([*words, "--report"])
     words += ["--workers", str(args.workers)] + (["--ray", args.ray] if args.ray else [])
     return shlex.join(words)
