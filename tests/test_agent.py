@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from dsl.check import check_file
 from dsl.compile import compile_program
@@ -120,6 +121,27 @@ def test_a_killed_run_resumes_with_the_same_transitions(tmp_path: Path) -> None:
     events = [json.loads(x) for x in (run_dir / "events.jsonl").read_text().splitlines()]
     assert sum(e["event"] == "synthesis" for e in events) == 1
     assert report["steps_to_correct_model"] is not None
+
+
+def test_the_report_is_fresh_before_the_first_episode_ends(tmp_path: Path) -> None:
+    """DoorKey-5x5's first episode outlasts the 100 exploration steps and the first synthesis:
+    report.json is written right after that synthesis, so it shows it while episode 0 runs."""
+    run_dir = tmp_path / "run"
+    cmd = [sys.executable, "-m", "worldcoder.cli", "learn", "--env", "MiniGrid-DoorKey-5x5-v0",
+           "--episodes", "3", "--run-dir", str(run_dir)]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    report = run_dir / "report.json"
+    deadline = time.monotonic() + 120
+    first: dict[str, Any] = {}
+    while time.monotonic() < deadline and not first:
+        if report.exists():
+            first = json.loads(report.read_text())
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    assert first, "no report.json within 120 s"
+    assert first["episodes"] == 0 and first["synthesis_calls"] >= 1
+    assert first["total_env_steps"] >= 100 and first["final_model"] is not None
 
 
 def drop_at_open_doors(tmp_path: Path) -> Path:

@@ -402,6 +402,7 @@ class Agent:
                                          "alternatives": len(self.alternatives),
                                          "model": None if saved is None else f"models/{saved.name}"})  # fmt: skip
         self._check_correct(state, mission)
+        self.run.write_report(self.report())  # fresh for a run stopped mid-episode, too
 
     def _accept(self, body: str, *, save: bool) -> Path | None:
         """Make `body` the current model; the file it was saved to, if `save`."""

@@ -4,7 +4,7 @@
     transitions.jsonl  every real transition, appended and flushed as it happens
     events.jsonl       synthesis calls, plans, counter-examples, episode ends
     models/NNN.wc      every accepted model
-    report.json        the summary (rewritten at the end of each episode)
+    report.json        the summary (rewritten after each synthesis call and episode)
     *.png              plots
 
 A run killed at any moment (SIGKILL included) loses at most a partly written last line, which
