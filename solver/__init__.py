@@ -9,6 +9,7 @@
         planners on a `CompiledModel`; A* takes a heuristic, e.g. manhattan_heuristic(schema))
     sokoban_plan(compiled, start, mission) -> Search   (A* over pushes in a Sokoban-schema model)
     run_planner(name, compiled, start, mission, horizon, ...) -> Search   (any of PLANNERS by name)
+    planner_problem(name, env_id, domain) -> str   (why a planner cannot serve an env, or "")
 
 Every query takes `Limits(timeout, rlimit, smt2)` and answers "unknown" with a reason rather than
 hang. `Theory(ints="bv"|"int", enums="int"|"datatype")` picks the encoding.
@@ -18,7 +19,7 @@ from solver.astar import Heuristic, astar_plan, manhattan_heuristic, zero_heuris
 from solver.bfs import Search, bfs_plan
 from solver.encode import Encoder, HoleVars, SymState, fresh_state
 from solver.mcts import mcts_plan
-from solver.planners import PLANNERS, run_planner
+from solver.planners import PLANNERS, planner_problem, run_planner
 from solver.queries import (
     Bounds,
     Limits,
@@ -37,5 +38,5 @@ __all__ = [
     "PLANNERS", "Bounds", "Encoder", "Heuristic", "HoleVars", "Limits", "Result", "Search", "SokobanKinds",
     "SymState", "Theory", "astar_plan", "bfs_plan", "check_consistency", "dead_squares",
     "distinguish", "equivalent", "fresh_state", "invariant", "manhattan_heuristic", "mcts_plan",
-    "optimistic", "plan", "run_planner", "sokoban_heuristic", "sokoban_plan", "zero_heuristic",
+    "optimistic", "plan", "planner_problem", "run_planner", "sokoban_heuristic", "sokoban_plan", "zero_heuristic",
 ]  # fmt: skip

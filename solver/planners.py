@@ -21,6 +21,13 @@ rollouts; z3: bounded model checking of the model's program; sokoban: A* over bo
 a Sokoban schema: object kinds wall, box and target)."""
 
 
+def planner_problem(name: str, env_id: str, domain: str) -> str:
+    """Why planner `name` cannot plan in the env `env_id` of `domain` (a CLI error line), or ""."""
+    if name == "sokoban" and domain != "sokoban":
+        return f"--planner sokoban plans box pushes; {env_id} is not a Sokoban env"
+    return ""
+
+
 def run_planner(
     name: str,
     model: CompiledModel,

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from solver import PLANNERS
+from solver import PLANNERS, planner_problem
 from worldcoder.agent import EXPLORERS, Agent, LearnConfig
 from worldcoder.envs import EnvError, domain_of, make_env
 from worldcoder.rundir import RunDir
@@ -101,8 +101,8 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
         max_env_steps=args.max_env_steps, level_file=_absolute(args.level_file), level=args.level,
     )  # fmt: skip
     make_env(config.env, level_file=config.level_file, level=config.level).close()  # bad input
-    if config.planner == "sokoban" and domain_of(config.env) != "sokoban":
-        raise EnvError(f"--planner sokoban plans box pushes; {config.env} is not a Sokoban env")
+    if problem := planner_problem(config.planner, config.env, domain_of(config.env)):
+        raise EnvError(problem)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run = RunDir(args.run_dir or Path("runs") / f"{args.env}-seed{args.seed}-{stamp}")
     run.create(asdict(config))

@@ -21,7 +21,7 @@ import numpy as np
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.values import DataError, Mission, State, state_from_json
-from solver import PLANNERS, run_planner
+from solver import PLANNERS, planner_problem, run_planner
 from worldcoder.envs import ObjectEnv, make_env
 from worldcoder.render import STYLES, rgb_frame, text_frame, text_image, write_gif
 
@@ -73,10 +73,9 @@ def cmd_play(args: argparse.Namespace) -> int:
         return 2
     model = compile_program(check_file(args.model))
     env = make_env(args.env, max_steps=args.max_steps, level_file=args.level_file, level=args.level)
-    if args.planner == "sokoban" and env.domain != "sokoban":
+    if problem := planner_problem(args.planner, args.env, env.domain):
         env.close()
-        print(f"error: --planner sokoban plans box pushes; {args.env} is not a Sokoban env",
-              file=sys.stderr)  # fmt: skip
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     options = PlayOptions(args.seed, args.planner, args.horizon, args.max_nodes, args.timeout,
                           args.max_steps or STEP_LIMIT, args.gif is not None)  # fmt: skip
