@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.runs import ROOT, run_cli
+
 RESULTS = ROOT / "bench" / "results"
 ENVS = "MiniGrid-Empty-5x5-v0,MiniGrid-DoorKey-5x5-v0,MiniGrid-Unlock-v0"
 FIELDS = ("total_env_steps", "steps_to_first_success", "steps_to_correct_model", "success_streak",
@@ -37,15 +37,9 @@ FIELDS = ("total_env_steps", "steps_to_first_success", "steps_to_correct_model",
 
 def run_one(env: str, seed: int, episodes: int, cap: float, work: Path) -> dict[str, Any]:
     run_dir = work / f"{env}-seed{seed}"
-    cmd = [sys.executable, "-m", "worldcoder.cli", "learn", "--env", env, "--seed", str(seed),
-           "--episodes", str(episodes), "--run-dir", str(run_dir)]  # fmt: skip
     t0 = time.perf_counter()
-    try:
-        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=cap, check=False)  # fmt: skip
-        finished = True
-    except subprocess.TimeoutExpired:
-        finished = False
+    finished = run_cli(["learn", "--env", env, "--seed", str(seed), "--episodes", str(episodes),
+                        "--run-dir", str(run_dir)], cap) is not None  # fmt: skip
     seconds = time.perf_counter() - t0
     report_path = run_dir / "report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
