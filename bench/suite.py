@@ -53,10 +53,13 @@ BENCHES: tuple[str, ...] = (
 MODULES = {"curriculum": "bench.curriculum_transfer"}
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+SHIPPED_EXCLUDES = (".git", ".venv", "venv", "bench/results", "runs", "*.egg-info")
+"""What `--ray` leaves out of the copy of this checkout it ships to the cluster (gitignore style;
+Ray also skips what .gitignore lists)."""
 
 Row = dict[str, Any]
 Outcome = tuple[dict[str, Any], float, dict[str, Any]]
-"""A job's result, its seconds, and the worker that ran it (host and process id)."""
+"""A job's result, its seconds, and the worker that ran it (host, process, code root)."""
 Done = Callable[["Job", Outcome], None]
 
 
@@ -108,7 +111,12 @@ def _worker() -> dict[str, Any]:
     title = (
         cmdline.read_bytes().split(b"\0")[0].decode(errors="replace") if cmdline.exists() else ""
     )
-    return {"host": socket.gethostname(), "pid": os.getpid(), "process": title or sys.argv[0]}
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "process": title or sys.argv[0],
+        "code_root": str(ROOT),
+    }
 
 
 # -- the run
@@ -239,13 +247,17 @@ def _run_local(pending: list[Job], workers: int, progress: Progress, finished: D
 
 
 def _run_ray(pending: list[Job], address: str, progress: Progress, finished: Done) -> None:
-    """Each job is a Ray task of one CPU; the cluster's workers must have this project installed."""
+    """Each job is a Ray task of one CPU. This checkout's code is shipped to the cluster as the
+    job's working directory (Ray's runtime_env), so the workers run the code the driver runs; they
+    need the project's dependencies installed (`pip install -e '.[dev]'` on each node)."""
     try:
         import ray
     except ImportError as err:
         raise BenchError("--ray needs the ray package: pip install -e '.[ray]'") from err
     try:
-        ray.init(address=address, log_to_driver=False, ignore_reinit_error=True)
+        runtime_env = {"working_dir": str(ROOT), "excludes": list(SHIPPED_EXCLUDES)}
+        ray.init(address=address, log_to_driver=False, ignore_reinit_error=True,
+                 runtime_env=runtime_env)  # fmt: skip
     except Exception as err:
         raise BenchError(f"cannot connect to the Ray cluster at {address!r}: {err}") from err
     try:

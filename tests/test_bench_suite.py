@@ -125,6 +125,9 @@ def test_jobs_run_on_a_local_ray_instance(tmp_path: Path) -> None:
             pid = row["worker"]["pid"]
             assert pid != os.getpid()
             assert row["worker"]["process"].startswith("ray::")
+            shipped = Path(row["worker"]["code_root"])  # this checkout's copy, unpacked by Ray
+            assert shipped != ROOT and (shipped / "bench" / "suite.py").is_file()
+            assert not (shipped / "bench" / "results").exists()
     finally:
         subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120)
 
@@ -141,7 +144,9 @@ def test_match_runs_only_the_matching_jobs(tmp_path: Path) -> None:
 
     # --report writes the results file from what is recorded, and runs nothing
     out["throughput"].unlink()
-    assert main(["bench", "--quick", "--only", "throughput", "--report", "--out", str(tmp_path)]) == 0
+    assert (
+        main(["bench", "--quick", "--only", "throughput", "--report", "--out", str(tmp_path)]) == 0
+    )
     again = _doc(out["throughput"])
     assert again["jobs"] == doc["jobs"] and again["jobs_not_run"] == 1
     assert again["command"] == "worldcoder bench --quick --only throughput --report"

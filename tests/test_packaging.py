@@ -70,7 +70,12 @@ def test_static_checks_are_clean(tool: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-ALLOWED = {"dsl": set(), "solver": {"dsl"}, "synth": {"dsl", "solver"}, "worldcoder": {"dsl", "solver", "synth"}}
+ALLOWED = {
+    "dsl": set(),
+    "solver": {"dsl"},
+    "synth": {"dsl", "solver"},
+    "worldcoder": {"dsl", "solver", "synth"},
+}
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
