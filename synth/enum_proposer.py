@@ -652,8 +652,10 @@ def _interaction_rules(
         object_atoms = [(Cand(true, 0, (True,) * len(keep)), (1 << len(keep)) - 1)]
     # Preconditions are about the situation, not the action (that is the guard's first atom).
     program = bank.ex.program  # constants (`pickable(Kind.door)`) are no preconditions either
-    preds = [
-        pb for pb in preds if _reads_input(pb[0].expr, program) and not _reads_action(pb[0].expr)
+    ranked = [
+        (c, b, _fixed_rank(c, b, words))
+        for c, b in preds
+        if _reads_input(c.expr, program) and not _reads_action(c.expr)
     ]
     terms = [
         c for c in bank.of(identity.type) if c.values != keep_t and not isinstance(c.expr, C.Var)
@@ -680,7 +682,7 @@ def _interaction_rules(
         found: list[C.Expr] = []
         for (atom, abits), term in itertools.product(object_atoms[:6], terms[:3]):
             same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
-            extras = _preconditions(preds, act[1] & abits & ~same, abits & ~same, words, achievable)
+            extras = _preconditions(ranked, act[1] & abits & ~same, abits & ~same, achievable)
             if extras is not None and len(found) < 2:
                 guard = [
                     act[0].expr,
@@ -693,23 +695,28 @@ def _interaction_rules(
     return [rules[k] for k in range(2) for rules in per_action if k < len(rules)][:6]
 
 
+Rank = tuple[bool, bool, bool, bool, int]
+"""The part of a precondition atom's rank that does not depend on where it must be false."""
+
+
 def _preconditions(
-    preds: list[tuple[Cand, int]], wrong: int, possible: int, words: set[str],
+    preds: list[tuple[Cand, int, Rank]], wrong: int, possible: int,
     achievable: Callable[[C.Expr], bool], most: int = 2,
 ) -> list[C.Expr] | None:  # fmt: skip
-    """Up to `most` atoms, chosen greedily by `_precondition_rank`, false together wherever the
-    guessed effect did not happen (`wrong`) yet true together somewhere the effect would change
-    something (`possible`, whatever the action): not `front_empty()` beside `in_front(o)`, nor
-    `front_empty()` before `carrying := front_kind()`; an effect that can never fire is no guess."""
+    """Up to `most` atoms, chosen greedily (fewest `wrong` rows where true, then `_fixed_rank`),
+    false together wherever the guessed effect did not happen (`wrong`) yet true together
+    somewhere the effect would change something (`possible`, whatever the action): not
+    `front_empty()` beside `in_front(o)`, nor `front_empty()` before `carrying := front_kind()`;
+    an effect that can never fire is no guess."""
     chosen: list[C.Expr] = []
     while wrong:
         if len(chosen) == most:
             return None
         # Atoms never true in the data are unknowns, not contradictions: usable where the
         # learned model can reach a state that satisfies them (not `carrying == Kind.door`).
-        ranked = sorted(preds, key=lambda pb: _precondition_rank(pb, wrong, words))
-        usable = (pb for pb in ranked if pb[1] & possible or (not pb[1] and achievable(pb[0].expr)))
-        best, b = next(usable, (None, 0))
+        ranked = sorted(preds, key=lambda p: ((wrong & p[1]).bit_count(), p[2]))
+        usable = (p for p in ranked if p[1] & possible or (not p[1] and achievable(p[0].expr)))
+        best, b, _ = next(usable, (None, 0, None))
         if best is None:
             return None
         if wrong & b == wrong:
@@ -719,16 +726,13 @@ def _preconditions(
     return chosen
 
 
-def _precondition_rank(
-    pred: tuple[Cand, int], wrong: int, words: set[str]
-) -> tuple[int, bool, bool, bool, bool, int]:
-    """Rank of an extra guard atom for an unseen effect: false wherever the effect did not happen,
-    about kinds, colours and flags rather than numbers (not `fy() == 0`: where on the grid is
-    rarely why), seen true somewhere (a precondition the agent is known to meet), about the agent
-    rather than the object (carrying the key the mission names), mission-named, small."""
-    p, b = pred
-    return ((wrong & b).bit_count(), _numeric(p.expr), not b, _mentions_obj(p.expr),
-            not _grounded(p.expr, words), p.size)  # fmt: skip
+def _fixed_rank(p: Cand, b: int, words: set[str]) -> Rank:
+    """How likely a precondition an extra guard atom for an unseen effect is, besides being false
+    where the effect did not happen: about kinds, colours and flags rather than numbers (not
+    `fy() == 0`: where on the grid is rarely why), seen true somewhere (a precondition the agent
+    is known to meet), about the agent rather than the object (carrying the key the mission
+    names), mission-named, small. Computed once per atom, not once per comparison."""
+    return (_numeric(p.expr), not b, _mentions_obj(p.expr), not _grounded(p.expr, words), p.size)
 
 
 def _reads_action(e: C.Expr) -> bool:
