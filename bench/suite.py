@@ -124,14 +124,18 @@ def _worker() -> dict[str, Any]:
 
 @dataclass
 class Progress:
-    """One status line: jobs done / total, running jobs, elapsed time, the last job finished."""
+    """One status line: jobs done / total, running jobs, elapsed time, the last job finished. On a
+    terminal the line's clock ticks; in a log a line naming the running jobs is written after
+    `heartbeat` seconds without one, so an hour-long job is not silence."""
 
     total: int
     stream: TextIO = sys.stderr
+    heartbeat: float = 300.0
     done: int = 0
     failed: int = 0
     running: list[str] = field(default_factory=list)
     start: float = field(default_factory=time.monotonic)
+    last_line: float = field(default_factory=time.monotonic)
 
     def started(self, job: Job) -> None:
         self.running.append(f"{job.bench}/{job.key}")
@@ -146,6 +150,13 @@ class Progress:
         verdict = f"error: {result['error']}" if "error" in result else f"{seconds:.1f} s"
         self.show(f"done {name} ({verdict})")
 
+    def tick(self) -> None:
+        """Called about once a second while jobs run."""
+        if self.stream.isatty():
+            self.show()
+        elif self.running and time.monotonic() - self.last_line >= self.heartbeat:
+            self.show(f"running: {', '.join(self.running)}")
+
     def show(self, event: str = "") -> None:
         elapsed = _clock(time.monotonic() - self.start)
         head = f"[{self.done}/{self.total}] {elapsed}"
@@ -158,6 +169,7 @@ class Progress:
                 self.stream.write(f"\r\033[K{head} {event}\n")
         elif event:
             self.stream.write(f"{head} {event}\n")
+            self.last_line = time.monotonic()
         self.stream.flush()
 
 
@@ -236,7 +248,8 @@ def _run_local(pending: list[Job], workers: int, progress: Progress, finished: D
                 job = queue.pop(0)
                 running[pool.submit(execute, job.bench, job.params)] = job
                 progress.started(job)
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+            progress.tick()
             for future in done:
                 job = running.pop(future)
                 try:
@@ -266,7 +279,8 @@ def _run_ray(pending: list[Job], address: str, progress: Progress, finished: Don
         for job in pending:
             progress.started(job)
         while refs:
-            done, _ = ray.wait(list(refs), num_returns=1)
+            done, _ = ray.wait(list(refs), num_returns=1, timeout=1.0)
+            progress.tick()
             for ref in done:
                 job = refs.pop(ref)
                 try:

@@ -14,7 +14,16 @@ from typing import Any
 
 import pytest
 
-from bench.suite import BENCHES, ROOT, code_version, execute, load_bench, run_suite
+from bench.suite import (
+    BENCHES,
+    ROOT,
+    Job,
+    Progress,
+    code_version,
+    execute,
+    load_bench,
+    run_suite,
+)
 from worldcoder.cli import main
 
 
@@ -151,3 +160,19 @@ def test_match_runs_only_the_matching_jobs(tmp_path: Path) -> None:
     assert again["jobs"] == doc["jobs"] and again["jobs_not_run"] == 1
     assert again["command"] == "worldcoder bench --quick --only throughput --report"
     assert main(["bench", "--only", "throughput", "--report", "--fresh"]) == 2
+
+
+def test_a_log_names_the_running_jobs_after_a_heartbeat_without_a_line() -> None:
+    log = io.StringIO()  # not a terminal: one line per event
+    progress = Progress(2, log, heartbeat=3600.0)
+    job = Job("scaling", "optimistic/MiniGrid-DoorKey-16x16-v0/seed0")
+    progress.started(job)
+    progress.tick()
+    assert log.getvalue().splitlines()[-1].endswith(f"start scaling/{job.key}")
+    progress.heartbeat = 0.0
+    progress.tick()
+    assert log.getvalue().splitlines()[-1].endswith(f"running: scaling/{job.key}")
+    progress.finished(job, {"steps": 1}, 2.0)
+    lines = len(log.getvalue().splitlines())
+    progress.tick()  # nothing runs: nothing to say
+    assert len(log.getvalue().splitlines()) == lines
