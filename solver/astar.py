@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dsl import core as C
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
-from solver.bfs import Search, path_to
+from solver.bfs import Search, over_budget, path_to
 
 Heuristic = Callable[[State, Mission], int]
 """A lower bound (ideally) on the actions still needed from a state to a rewarding step."""
@@ -62,10 +62,8 @@ def astar_plan(
         if g > best[state] or g >= horizon:
             continue
         expanded += 1
-        if expanded > max_nodes:
-            return Search("unknown", (), expanded, f"node budget of {max_nodes} exhausted")
-        if expanded % 256 == 0 and time.monotonic() > deadline:
-            return Search("unknown", (), expanded, f"time limit of {timeout:g} s reached")
+        if (stop := over_budget(expanded, max_nodes, deadline, timeout)) is not None:
+            return stop
         for action in actions:
             out = model.step(state, action, mission)
             pushed += 1

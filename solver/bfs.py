@@ -23,6 +23,18 @@ class Search:
     reason: str = ""
 
 
+def over_budget(
+    expanded: int, max_nodes: int, deadline: float, timeout: float, every: int = 256
+) -> Search | None:
+    """The "unknown" answer of a search that has expanded more than `max_nodes` states, or has
+    passed `deadline` (time.monotonic seconds; the clock is read every `every` expansions)."""
+    if expanded > max_nodes:
+        return Search("unknown", (), expanded, f"node budget of {max_nodes} exhausted")
+    if expanded % every == 0 and time.monotonic() > deadline:
+        return Search("unknown", (), expanded, f"time limit of {timeout:g} s reached")
+    return None
+
+
 def bfs_plan(
     model: CompiledModel,
     start: State,
@@ -43,10 +55,8 @@ def bfs_plan(
         if depth >= horizon:
             continue
         expanded += 1
-        if expanded > max_nodes:
-            return Search("unknown", (), expanded, f"node budget of {max_nodes} exhausted")
-        if expanded % 256 == 0 and time.monotonic() > deadline:
-            return Search("unknown", (), expanded, f"time limit of {timeout:g} s reached")
+        if (stop := over_budget(expanded, max_nodes, deadline, timeout)) is not None:
+            return stop
         for action in actions:
             out = model.step(state, action, mission)
             if out.done and out.reward > 0:

@@ -38,7 +38,7 @@ from dsl import core as C
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
 from solver.astar import Heuristic
-from solver.bfs import Search
+from solver.bfs import Search, over_budget
 
 Pos = tuple[int, int]
 INF = 1 << 30
@@ -412,10 +412,8 @@ def _run(search: _Search, start: State, horizon: int, max_nodes: int, timeout: f
         if -neg_g > search.best[key]:
             continue
         expanded += 1
-        if expanded > max_nodes:
-            return Search("unknown", (), expanded, f"node budget of {max_nodes} exhausted")
-        if expanded % 16 == 0 and time.monotonic() > deadline:
-            return Search("unknown", (), expanded, f"time limit of {timeout:g} s reached")
+        if (stop := over_budget(expanded, max_nodes, deadline, timeout, every=16)) is not None:
+            return stop
         for entry, link in _successors(search, key, -neg_g, horizon):
             pushed += 1
             entry = (entry[0], entry[1], entry[2], pushed, entry[4])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -120,3 +121,12 @@ def test_the_manhattan_heuristic_counts_moves_and_turns_only_for_goal_missions()
     h = manhattan_heuristic(model().program.schema)
     assert h(state, mission) == 4 + 1  # two moves east, two south, at least one turn
     assert h(state, Mission.of("pick up the key")) == 0
+
+
+@pytest.mark.parametrize("plan", [bfs_plan, astar_plan])
+def test_bfs_and_astar_answer_unknown_when_their_budget_ends(plan: Callable[..., Search]) -> None:
+    state, mission = unreachable("MiniGrid-DoorKey-5x5-v0")  # unsat, given the budget
+    by_nodes = plan(model(), state, mission, 40, max_nodes=5)
+    assert by_nodes == Search("unknown", (), 6, "node budget of 5 exhausted")
+    by_clock = plan(model(), state, mission, 40, timeout=0.0)  # the clock is read every 256
+    assert by_clock == Search("unknown", (), 256, "time limit of 0 s reached")
