@@ -5,18 +5,23 @@ slots 0..4 hold the state before, the state after, the action, the mission words
 cache; each variable gets its own slot, fixed at compile time, so no name lookups happen at run
 time. Calls of helpers without parameters depend only on the step, so their results are cached
 per step: a helper like `front_blocked()` used in the per-object rule runs once, not per object.
+Where `dsl.keys` finds field equalities that a quantifier's condition, or the change of a
+per-object rule, needs (`o.x == fx() and o.y == fy()`), only the objects whose fields match are
+visited; the others are skipped without running any closure on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, assert_never
 
 from dsl import core as C
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
+from dsl.keys import Key, change_condition, object_keys
 from dsl.simplify import specialize_program
 from dsl.values import Mission, Outcome, Record, State
 
@@ -53,6 +58,18 @@ class CompiledFn:
     code: Code
     size: int
     arity: int
+
+
+KeyCode = tuple[Callable[[Record], Any], tuple[Code, ...]]
+"""One `dsl.keys.Key` compiled: the getter of its fields and the code of the values they must equal."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateKeys:
+    """The keys outside of which a variant's per-object rules keep every field, compiled."""
+
+    keys: tuple[KeyCode, ...]
+    size: int
 
 
 class CompiledModel:
@@ -95,8 +112,10 @@ class CompiledModel:
             return State(agent, state.objects)
         frame = [state, None, action, mission.words, cache, None]
         frame.extend([None] * (v.object_size - FIXED - 1))
-        objects: list[Record] = []
         updates = v.objects
+        if v.object_keys is not None:
+            return State(agent, _update_matching(state, v.object_keys, updates, frame))
+        objects: list[Record] = []
         for obj in state.objects:
             frame[FIXED] = obj
             new = list(obj)
@@ -122,6 +141,7 @@ class _Variant:
             self._compile_fn(fn)
         self.agent, self.agent_size = self._updates(spec.agent_updates, None)
         self.objects, self.object_size = self._updates(spec.object_updates, program.object_var)
+        self.object_keys = self._update_keys(spec.object_updates, program.object_var)
         slots = Slots()
         false: C.Expr = C.Lit(False, C.BOOL)
         self.reward = self.expr(spec.reward or C.Lit(0, C.INT), slots)
@@ -137,6 +157,35 @@ class _Variant:
             scope, _ = slots.bind(var)
         out = tuple((i, self.expr(e, scope)) for i, e in updates)
         return out, slots.size
+
+    def _update_keys(
+        self, updates: tuple[tuple[int, C.Expr], ...], var: str | None
+    ) -> UpdateKeys | None:
+        """Keys for the objects that the per-object rules can change (None: visit them all)."""
+        if var is None or not updates:
+            return None
+        changes: list[C.Expr] = []
+        for i, e in updates:
+            change = change_condition(e, var, i)
+            if change is None:
+                return None
+            changes.append(change)
+        either = changes[0]
+        for change in changes[1:]:
+            either = C.Prim("or", (either, change), C.BOOL)
+        keys = object_keys(either, var, frozenset())
+        if keys is None:
+            return None
+        slots = Slots()
+        return UpdateKeys(self._keys(keys, slots), slots.size)
+
+    def _keys(self, keys: tuple[Key, ...], s: Slots) -> tuple[KeyCode, ...]:
+        out: list[KeyCode] = []
+        for key in keys:
+            fields = [i for i, _ in key]
+            getter: Callable[[Record], Any] = itemgetter(*fields)
+            out.append((getter, tuple(self.expr(e, s) for _, e in key)))
+        return tuple(out)
 
     def _compile_fn(self, fn: C.FnDef) -> None:
         slots = Slots()
@@ -175,12 +224,14 @@ class _Variant:
                 v, b = self.expr(value, s), self.expr(body, inner)
                 return _let(slot, v, b)
             case C.QuantE(kind, var, coll, body):
+                keys = self._matching(body, var, s) if kind in ("any", "count") else None
                 inner, slot = s.bind(var)
-                return _quant(kind, slot, self.expr(coll, s), self.expr(body, inner))
+                return _quant(kind, slot, self.expr(coll, s), self.expr(body, inner), _visit(keys))
             case C.TheE(var, coll, cond, value, default):
+                keys = self._matching(cond, var, s)
                 inner, slot = s.bind(var)
                 parts = (self.expr(cond, inner), self.expr(value, inner), self.expr(default, s))
-                return _the(slot, self.expr(coll, s), *parts)
+                return _the(slot, self.expr(coll, s), *parts, _visit(keys))
             case C.MatchE(subject, arms):
                 assert isinstance(subject.type, C.EnumT)
                 table = dict(
@@ -205,6 +256,11 @@ class _Variant:
                 return lambda f: _raise(message)
             case _:
                 assert_never(e)
+
+    def _matching(self, cond: C.Expr, var: str, s: Slots) -> tuple[KeyCode, ...] | None:
+        """Compiled keys of a quantifier's condition over `var`, computed in the scope `s`."""
+        keys = object_keys(cond, var, frozenset(s.names))
+        return None if keys is None else self._keys(keys, s)
 
     def prim(self, op: C.PrimOp, args: tuple[Code, ...]) -> Code:
         if len(args) == 2:
@@ -304,9 +360,58 @@ def _let(slot: int, value: Code, body: Code) -> Code:
     return run
 
 
-def _quant(kind: C.QuantKind, slot: int, coll: Code, body: Code) -> Code:
+def _matches(objects: tuple[Record, ...], keys: tuple[KeyCode, ...], f: Frame) -> list[int]:
+    """Positions of the objects whose fields equal one of the keys' values, in order."""
+    if not objects:
+        return []
+    if len(keys) == 1:
+        get, codes = keys[0]
+        want = codes[0](f) if len(codes) == 1 else tuple(c(f) for c in codes)
+        return [i for i, o in enumerate(objects) if get(o) == want]
+    hits: set[int] = set()
+    for get, codes in keys:
+        want = codes[0](f) if len(codes) == 1 else tuple(c(f) for c in codes)
+        hits.update(i for i, o in enumerate(objects) if get(o) == want)
+    return sorted(hits)
+
+
+def _update_matching(
+    state: State, keys: UpdateKeys, updates: tuple[tuple[int, Code], ...], frame: Frame
+) -> tuple[Record, ...]:
+    """The objects after the per-object rules, running them only on the objects the keys match."""
+    probe: Frame = [*frame[:FIXED], *([None] * (keys.size - FIXED))]
+    positions = _matches(state.objects, keys.keys, probe)
+    if not positions:
+        return state.objects
+    objects = list(state.objects)
+    for p in positions:
+        obj = objects[p]
+        frame[FIXED] = obj
+        new = list(obj)
+        for index, code in updates:
+            new[index] = code(frame)
+        objects[p] = tuple(new)
+    return tuple(objects)
+
+
+Visit = Callable[[tuple[Record, ...], Frame], Sequence[Record]]
+"""Which of a collection's objects a quantifier runs its body on."""
+
+
+def _visit_all(objects: tuple[Record, ...], f: Frame) -> Sequence[Record]:
+    return objects
+
+
+def _visit(keys: tuple[KeyCode, ...] | None) -> Visit:
+    """All objects, or only those the keys match (no other object can satisfy the condition)."""
+    if keys is None:
+        return _visit_all
+    return lambda objects, f: [objects[i] for i in _matches(objects, keys, f)]
+
+
+def _quant(kind: C.QuantKind, slot: int, coll: Code, body: Code, visit: Visit = _visit_all) -> Code:
     def any_(f: Frame) -> bool:
-        for o in coll(f).objects:
+        for o in visit(coll(f).objects, f):
             f[slot] = o
             if body(f):
                 return True
@@ -321,7 +426,7 @@ def _quant(kind: C.QuantKind, slot: int, coll: Code, body: Code) -> Code:
 
     def count(f: Frame) -> int:
         n = 0
-        for o in coll(f).objects:
+        for o in visit(coll(f).objects, f):
             f[slot] = o
             if body(f):
                 n += 1
@@ -347,10 +452,10 @@ def _quant(kind: C.QuantKind, slot: int, coll: Code, body: Code) -> Code:
             assert_never(kind)
 
 
-def _the(slot: int, coll: Code, cond: Code, value: Code, default: Code) -> Code:
+def _the(slot: int, coll: Code, cond: Code, value: Code, default: Code, visit: Visit) -> Code:
     def run(f: Frame) -> Any:
         hit = None
-        for o in coll(f).objects:
+        for o in visit(coll(f).objects, f):
             f[slot] = o
             if cond(f):
                 if hit is not None:

@@ -228,7 +228,7 @@ class _Folder:
                     fresh, r(coll, env), r(cond, inner), r(value, inner), r(default, env), t
                 )
             case _:
-                return _rebuild(e, tuple(r(c, env) for c in children(e)))
+                return rebuild(e, tuple(r(c, env) for c in children(e)))
 
     def prim(self, op: C.PrimOp, args: tuple[C.Expr, ...], t: C.Type) -> C.Expr:
         if all(isinstance(a, C.Lit) for a in args):
@@ -264,10 +264,10 @@ def replace(e: C.Expr, old: C.Expr, new: C.Expr) -> C.Expr:
     if isinstance(e, C.LetIn | C.QuantE | C.TheE):
         return e
     kids = children(e)
-    return _rebuild(e, tuple(replace(k, old, new) for k in kids)) if kids else e
+    return rebuild(e, tuple(replace(k, old, new) for k in kids)) if kids else e
 
 
-def _rebuild(e: C.Expr, kids: tuple[C.Expr, ...]) -> C.Expr:
+def rebuild(e: C.Expr, kids: tuple[C.Expr, ...]) -> C.Expr:
     """`e` with its children (in `children` order) replaced; binders are handled by the caller."""
     match e:
         case C.Lit() | C.Var() | C.StateRef() | C.ActionRef():

@@ -103,7 +103,7 @@ def _specific(ty: str) -> list[str]:
     if ty == "int":
         return ["arith", "arith", "neg", "divmod", "minmax", "count", "sum"]
     if ty == "bool":
-        return ["cmp", "cmp", "eq", "logic", "logic", "not", "quant", "has_word"]
+        return ["cmp", "cmp", "eq", "logic", "logic", "not", "quant", "has_word", "key"]
     if ty in ("Kind", "Color"):
         return ["lookup", "find"]
     return []
@@ -139,6 +139,14 @@ def _compound(draw: st.DrawFn, ty: str, choice: str, sub: int, ctx: Ctx) -> str:
         return f"({e('bool')} {draw(st.sampled_from(['and', 'or']))} {e('bool')})"
     if choice == "not":
         return f"(not {e('bool')})"
+    if choice == "key":  # `o.f == e and ...`: the shape the compiler's object keys pick up
+        objs = [n for n, t in ctx.scope if t == "obj"]
+        if not objs:
+            return f"({e('bool')} and {e('bool')})"
+        field, ft = draw(st.sampled_from(sorted(OBJECT_FIELDS.items())))
+        atom = f"{draw(st.sampled_from(objs))}.{field}"
+        atom = atom if ft == "bool" else f"{atom} == {e(ft)}"
+        return f"({atom} and {e('bool')})"
     if choice == "has_word":
         return f"has_word({e('word')})"
     if choice == "lookup":
@@ -207,7 +215,11 @@ def models(draw: st.DrawFn, depth: int = 3) -> str:
     obj_updates = []
     for name, ty in OBJECT_FIELDS.items():
         if draw(st.booleans()):
-            obj_updates.append(f"    o.{name} := {draw(expr(ty, depth, obj_ctx))}")
+            value = draw(expr(ty, depth, obj_ctx))
+            if draw(st.booleans()):  # a rule that changes only the objects its guard picks
+                guard = draw(_compound("bool", "key", depth - 1, obj_ctx))
+                value = f"if {guard} then {value} else o.{name}"
+            obj_updates.append(f"    o.{name} := {value}")
     body = "\n".join(updates) + "\n  for o in objects {\n" + "\n".join(obj_updates) + "\n  }"
     lines.append("transition {\n" + body + "\n}")
     out_ctx = Ctx((), True, tuple(helpers))
