@@ -21,8 +21,8 @@ from bench.suite import Job
 
 NAME = "throughput"
 ENVS = (
-    "MiniGrid-Empty-8x8-v0", "MiniGrid-DoorKey-8x8-v0", "MiniGrid-FourRooms-v0",
-    "MiniGrid-KeyCorridorS3R3-v0", "Sokoban", "Taxi-v4",
+    "MiniGrid-Empty-8x8-v0", "MiniGrid-DoorKey-8x8-v0", "MiniGrid-DoorKey-16x16-v0",
+    "MiniGrid-FourRooms-v0", "MiniGrid-KeyCorridorS3R3-v0", "Sokoban", "Taxi-v4",
 )  # fmt: skip
 QUICK_ENVS = ("MiniGrid-DoorKey-5x5-v0", "Taxi-v4")
 PLANNERS = ("bfs", "astar", "mcts")
