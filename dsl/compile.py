@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, assert_never
 
@@ -60,8 +59,8 @@ class CompiledFn:
     arity: int
 
 
-KeyCode = tuple[Callable[[Record], Any], tuple[Code, ...]]
-"""One `dsl.keys.Key` compiled: the getter of its fields and the code of the values they must equal."""
+KeyCode = tuple[tuple[int, ...], tuple[Code, ...]]
+"""One `dsl.keys.Key` compiled: its fields and the code of the values they must equal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +181,7 @@ class _Variant:
     def _keys(self, keys: tuple[Key, ...], s: Slots) -> tuple[KeyCode, ...]:
         out: list[KeyCode] = []
         for key in keys:
-            fields = [i for i, _ in key]
-            getter: Callable[[Record], Any] = itemgetter(*fields)
-            out.append((getter, tuple(self.expr(e, s) for _, e in key)))
+            out.append((tuple(i for i, _ in key), tuple(self.expr(e, s) for _, e in key)))
         return tuple(out)
 
     def _compile_fn(self, fn: C.FnDef) -> None:
@@ -365,14 +362,24 @@ def _matches(objects: tuple[Record, ...], keys: tuple[KeyCode, ...], f: Frame) -
     if not objects:
         return []
     if len(keys) == 1:
-        get, codes = keys[0]
-        want = codes[0](f) if len(codes) == 1 else tuple(c(f) for c in codes)
-        return [i for i, o in enumerate(objects) if get(o) == want]
+        fields, codes = keys[0]
+        return _scan(objects, fields, [c(f) for c in codes])
     hits: set[int] = set()
-    for get, codes in keys:
-        want = codes[0](f) if len(codes) == 1 else tuple(c(f) for c in codes)
-        hits.update(i for i, o in enumerate(objects) if get(o) == want)
+    for fields, codes in keys:
+        hits.update(_scan(objects, fields, [c(f) for c in codes]))
     return sorted(hits)
+
+
+def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], wants: list[Any]) -> list[int]:
+    """Positions of the objects with `fields` equal to `wants` (one or two fields tested inline:
+    most objects fail on the first)."""
+    a, wa = fields[0], wants[0]
+    if len(fields) == 1:
+        return [i for i, o in enumerate(objects) if o[a] == wa]
+    b, wb = fields[1], wants[1]
+    hits = [i for i, o in enumerate(objects) if o[a] == wa and o[b] == wb]
+    rest = list(zip(fields[2:], wants[2:], strict=True))
+    return [i for i in hits if all(objects[i][k] == w for k, w in rest)] if rest else hits
 
 
 def _update_matching(

@@ -75,6 +75,7 @@ TRICKY = (
     "the(o in objects where o.x == agent.x or o.y == agent.y: o.x else -5)",
     "the(o in objects where o.open and o.kind == door: o.y else 9)",
     "count(o in objects: o.x == agent.x + 0 or not o.open)",
+    "count(o in objects: o.y == agent.y and o.x >= 0 and not o.open and o.kind == door)",
     # a let binding the same name as the outer variable
     "count(p in objects: any(o in objects: let p = o in o.x == p.x))",
     "sum(o in objects: if o.x == agent.x then 1 else 0)",
