@@ -20,7 +20,7 @@ from typing import Any, assert_never
 from dsl import core as C
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
-from dsl.keys import Key, change_condition, object_keys
+from dsl.keys import Key, object_keys, update_keys
 from dsl.simplify import specialize_program
 from dsl.values import Mission, Outcome, Record, State
 
@@ -63,14 +63,6 @@ KeyCode = tuple[tuple[int, ...], tuple[Code, ...]]
 """One `dsl.keys.Key` compiled: its fields and the code of the values they must equal."""
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateKeys:
-    """The keys outside of which a variant's per-object rules keep every field, compiled."""
-
-    keys: tuple[KeyCode, ...]
-    size: int
-
-
 class CompiledModel:
     """A checked model compiled to closures, specialised once per action (see `dsl.simplify`).
 
@@ -103,24 +95,17 @@ class CompiledModel:
         if v.agent:
             frame: Frame = [state, None, action, mission.words, cache]
             frame.extend([None] * (v.agent_size - FIXED))
-            new_agent = list(agent)
-            for index, code in v.agent:
-                new_agent[index] = code(frame)
-            agent = tuple(new_agent)
+            agent = _apply(agent, v.agent, frame)
         if not v.objects:
             return State(agent, state.objects)
         frame = [state, None, action, mission.words, cache, None]
         frame.extend([None] * (v.object_size - FIXED - 1))
-        updates = v.objects
-        if v.object_keys is not None:
-            return State(agent, _update_matching(state, v.object_keys, updates, frame))
-        objects: list[Record] = []
-        for obj in state.objects:
-            frame[FIXED] = obj
-            new = list(obj)
-            for index, code in updates:
-                new[index] = code(frame)
-            objects.append(tuple(new))
+        objects = list(state.objects)
+        keys = v.object_keys  # the rules keep every field of the objects no key matches
+        positions = range(len(objects)) if keys is None else _matches(state.objects, keys, frame)
+        for p in positions:
+            frame[FIXED] = objects[p]
+            objects[p] = _apply(objects[p], v.objects, frame)
         return State(agent, tuple(objects))
 
     def outcome(self, state: State, action: str, nxt: State, mission: Mission) -> tuple[int, bool]:
@@ -138,9 +123,10 @@ class _Variant:
         self.fns: dict[str, CompiledFn] = {}
         for fn in spec.functions:
             self._compile_fn(fn)
-        self.agent, self.agent_size = self._updates(spec.agent_updates, None)
-        self.objects, self.object_size = self._updates(spec.object_updates, program.object_var)
-        self.object_keys = self._update_keys(spec.object_updates, program.object_var)
+        self.agent, _, self.agent_size = self._updates(spec.agent_updates, None)
+        self.objects, self.object_keys, self.object_size = self._updates(
+            spec.object_updates, program.object_var
+        )
         slots = Slots()
         false: C.Expr = C.Lit(False, C.BOOL)
         self.reward = self.expr(spec.reward or C.Lit(0, C.INT), slots)
@@ -149,34 +135,16 @@ class _Variant:
 
     def _updates(
         self, updates: tuple[tuple[int, C.Expr], ...], var: str | None
-    ) -> tuple[tuple[tuple[int, Code], ...], int]:
+    ) -> tuple[tuple[tuple[int, Code], ...], tuple[KeyCode, ...] | None, int]:
+        """The rules' code, the keys of the objects they can change (per-object rules; None:
+        all of them) and the frame size."""
         slots = Slots()
         scope: Slots = slots
         if var is not None:
             scope, _ = slots.bind(var)
         out = tuple((i, self.expr(e, scope)) for i, e in updates)
-        return out, slots.size
-
-    def _update_keys(
-        self, updates: tuple[tuple[int, C.Expr], ...], var: str | None
-    ) -> UpdateKeys | None:
-        """Keys for the objects that the per-object rules can change (None: visit them all)."""
-        if var is None or not updates:
-            return None
-        changes: list[C.Expr] = []
-        for i, e in updates:
-            change = change_condition(e, var, i)
-            if change is None:
-                return None
-            changes.append(change)
-        either = changes[0]
-        for change in changes[1:]:
-            either = C.Prim("or", (either, change), C.BOOL)
-        keys = object_keys(either, var, frozenset())
-        if keys is None:
-            return None
-        slots = Slots()
-        return UpdateKeys(self._keys(keys, slots), slots.size)
+        keys = None if var is None or not updates else update_keys(updates, var)
+        return out, None if keys is None else self._keys(keys, scope), slots.size
 
     def _keys(self, keys: tuple[Key, ...], s: Slots) -> tuple[KeyCode, ...]:
         out: list[KeyCode] = []
@@ -382,23 +350,12 @@ def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], wants: list[Any]
     return [i for i in hits if all(objects[i][k] == w for k, w in rest)] if rest else hits
 
 
-def _update_matching(
-    state: State, keys: UpdateKeys, updates: tuple[tuple[int, Code], ...], frame: Frame
-) -> tuple[Record, ...]:
-    """The objects after the per-object rules, running them only on the objects the keys match."""
-    probe: Frame = [*frame[:FIXED], *([None] * (keys.size - FIXED))]
-    positions = _matches(state.objects, keys.keys, probe)
-    if not positions:
-        return state.objects
-    objects = list(state.objects)
-    for p in positions:
-        obj = objects[p]
-        frame[FIXED] = obj
-        new = list(obj)
-        for index, code in updates:
-            new[index] = code(frame)
-        objects[p] = tuple(new)
-    return tuple(objects)
+def _apply(record: Record, updates: tuple[tuple[int, Code], ...], frame: Frame) -> Record:
+    """`record` with the updated fields replaced by their rules' values on `frame`."""
+    new = list(record)
+    for index, code in updates:
+        new[index] = code(frame)
+    return tuple(new)
 
 
 Visit = Callable[[tuple[Record, ...], Frame], Sequence[Record]]

@@ -5,7 +5,8 @@ hold for objects whose fields equal values that do not depend on `o`. `object_ke
 equalities (`Key`: field index -> object-free expression) for every disjunct of a condition, so the
 compiler can pick the candidate objects by comparing fields instead of running the condition on
 every object. `change_condition` gives, for a per-object update, a condition outside of which it
-keeps the field's value; with its keys, a step touches only the objects that can change.
+keeps the field's value; `update_keys` turns those of all rules into keys, so a step touches only
+the objects that can change.
 
 Both are conservative: None means "no key found", and the compiler then scans every object. Let
 bindings on the way to a conjunct are seen through when their value does not read `o`, which is
@@ -24,7 +25,8 @@ Key: TypeAlias = tuple[tuple[int, C.Expr], ...]
 """(field index, object-free expression) pairs, by field index: the object's fields must equal them."""
 
 _Env: TypeAlias = Mapping[str, C.Expr | None]
-"""Let-bound names on the way down: their object-free value, or None when it reads the object."""
+"""Let-bound names on the way down: their value with outer lets resolved (None: not resolvable
+without capturing a name). A value that reads the object makes no key: `_outside` refuses it."""
 
 
 def object_keys(cond: C.Expr, var: str, outer: frozenset[str]) -> tuple[Key, ...] | None:
@@ -43,6 +45,17 @@ def object_keys(cond: C.Expr, var: str, outer: frozenset[str]) -> tuple[Key, ...
         if key not in keys:
             keys.append(key)
     return tuple(keys)
+
+
+def update_keys(updates: tuple[tuple[int, C.Expr], ...], var: str) -> tuple[Key, ...] | None:
+    """Keys covering every object that the per-object rules `(field index, update)` can change."""
+    either: C.Expr = C.Lit(False, C.BOOL)
+    for index, update in updates:
+        change = change_condition(update, var, index)
+        if change is None:
+            return None
+        either = _or(either, change)
+    return object_keys(either, var, frozenset())
 
 
 def change_condition(update: C.Expr, var: str, index: int) -> C.Expr | None:

@@ -13,7 +13,7 @@ from dsl import core as C
 from dsl.check import check_file, check_text
 from dsl.compile import compile_program
 from dsl.interp import run_step
-from dsl.keys import change_condition, object_keys
+from dsl.keys import change_condition, object_keys, update_keys
 from dsl.simplify import specialize_program
 from tests.typed_programs import SCHEMA, actions, missions, states
 
@@ -120,3 +120,8 @@ def test_every_rule_of_the_update_model_is_keyed() -> None:
     for index, update in program.object_updates:
         change = change_condition(update, program.object_var, index)
         assert change is not None and object_keys(change, program.object_var, frozenset())
+    keys = update_keys(program.object_updates, program.object_var)  # rules by field: kind, x, open
+    assert keys is not None and [[i for i, _ in k] for k in keys] == [[1, 4], [0, 3], [2, 3]]
+    unkeyed = UPDATES.replace("  }\n}", "    o.y := o.y + 1\n  }\n}")
+    program = check_text(f"{SCHEMA}\n{unkeyed}\nreward := 0\ndone := false\n", "v.wc")
+    assert update_keys(program.object_updates, program.object_var) is None
