@@ -41,7 +41,6 @@ the plot panel) are shared with bench/scaling.py and bench/curriculum_transfer.p
 
 from __future__ import annotations
 
-import json
 import statistics
 import tempfile
 import time
@@ -127,45 +126,42 @@ def run_learn(params: dict[str, Any]) -> dict[str, Any]:
 
 def run_figures(run_dir: Path, streak: int) -> dict[str, Any]:
     """The figures of a learning run directory, from transitions.jsonl and events.jsonl."""
+    from worldcoder.events import Synthesis, read_events
     from worldcoder.rundir import RunDir
+    from worldcoder.stats import stats_from_run
 
     run = RunDir(run_dir)
-    events = run.records("events.jsonl")
-    steps = len(run.records("transitions.jsonl"))
-    episodes = [e for e in events if e["event"] == "episode"]
-    synth = [e for e in events if e["event"] == "synthesis"]
-    proofs = [e for e in events if e["event"] == "correctness"]
-    report_path = run_dir / "report.json"
-    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    events = read_events(run)
+    stats = stats_from_run(run, streak)
+    synth = [e for e in events if isinstance(e, Synthesis)]
     return {
-        "total_env_steps": steps,
-        "episodes": len(episodes),
-        "successes": sum(bool(e["success"]) for e in episodes),
-        "steps_to_first_success": next((e["env_steps"] for e in episodes if e["success"]), None),
-        "steps_to_streak": next((e["env_steps"] for e in episodes if e["streak"] >= streak), None),
-        "steps_to_correct_model": next(
-            (e["env_steps"] for e in proofs if e["status"] == "equivalent"), None
-        ),
-        "synthesis_calls": len(synth),
-        "synthesis_seconds": round(sum(e["seconds"] for e in synth), 2),
-        "correctness_seconds": round(sum(e["seconds"] for e in proofs), 2),
-        "optimistic_syntheses": sum(e.get("optimistic") is not None for e in synth),
-        "exploration_steps": report.get("exploration_steps"),
-        "heldout_accuracy": synth[-1].get("heldout_accuracy") if synth else None,
+        "total_env_steps": stats.env_steps,
+        "episodes": stats.episodes,
+        "successes": stats.successes,
+        "steps_to_first_success": stats.steps_to_first_success,
+        "steps_to_streak": stats.steps_to_streak,
+        "steps_to_correct_model": stats.steps_to_correct_model,
+        "synthesis_calls": stats.synth_calls,
+        "synthesis_seconds": round(stats.synthesis_seconds, 2),
+        "correctness_seconds": round(stats.correctness_seconds, 2),
+        "optimistic_syntheses": sum(e.optimistic is not None for e in synth),
+        "exploration_steps": stats.exploration_steps,
+        "heldout_accuracy": synth[-1].heldout_accuracy if synth else None,
     }
 
 
 def accepted_models(run_dir: Path) -> list[tuple[int, Path]]:
     """(env step at which it was accepted, file) of every model of a run, in order: the inherited
     one (curriculum stages) at step 0, then each synthesis event's saved model."""
+    from worldcoder.events import Inherited, Synthesis, read_events
     from worldcoder.rundir import RunDir
 
     out: list[tuple[int, Path]] = []
-    for e in RunDir(run_dir).records("events.jsonl"):
-        if e["event"] == "inherited":
-            out.append((0, run_dir / e["model"]))
-        elif e["event"] == "synthesis" and e.get("model"):
-            out.append((int(e["env_steps"]), run_dir / e["model"]))
+    for e in read_events(RunDir(run_dir)):
+        if isinstance(e, Inherited):
+            out.append((0, run_dir / e.model))
+        elif isinstance(e, Synthesis) and e.model:
+            out.append((e.env_steps, run_dir / e.model))
     return out
 
 

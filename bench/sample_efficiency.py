@@ -33,10 +33,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.runs import median_steps, run_cli
 from bench.suite import Job
+
+if TYPE_CHECKING:
+    from worldcoder.events import Event
 
 NAME = "sample_efficiency"
 ENVS = (
@@ -135,6 +138,7 @@ def run_job(params: dict[str, Any]) -> dict[str, Any]:
 
 def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[str, Any]:
     """One `worldcoder learn` run in a temporary directory, cut at `wall_seconds`."""
+    from worldcoder.events import read_events
     from worldcoder.rundir import RunDir
 
     with tempfile.TemporaryDirectory(prefix="sample-eff-") as tmp:
@@ -145,21 +149,23 @@ def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[st
         capped = run_cli(args, wall_seconds) is None
         seconds = time.perf_counter() - t0
         records = run.records("transitions.jsonl")
-        events = run.records("events.jsonl")
+        events = read_events(run)
     figures = _ours_figures(episode_returns(records), len(records), seconds, capped)
     return figures | synthesis_figures(events)
 
 
-def synthesis_figures(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """From a run's events.jsonl (complete even when the cap cut the run, unlike report.json,
-    which is written at episode ends): finished synthesis calls and their seconds, and the env
-    steps at which an accepted model was first proved equivalent to the reference model."""
-    synth = [e for e in events if e.get("event") == "synthesis"]
-    proved = (e["env_steps"] for e in events
-              if e.get("event") == "correctness" and e.get("status") == "equivalent")  # fmt: skip
+def synthesis_figures(events: Sequence[Event]) -> dict[str, Any]:
+    """From a run's events (complete even when the cap cut the run, unlike report.json, which is
+    written at episode ends): finished synthesis calls and their seconds, and the env steps at
+    which an accepted model was first proved equivalent to the reference model."""
+    from worldcoder.events import Correctness, Synthesis
+
+    synth = [e for e in events if isinstance(e, Synthesis)]
+    proved = (e.env_steps for e in events
+              if isinstance(e, Correctness) and e.status == "equivalent")  # fmt: skip
     return {
         "synthesis_calls": len(synth),
-        "synthesis_seconds": round(sum(float(e["seconds"]) for e in synth), 3),
+        "synthesis_seconds": round(sum(e.seconds for e in synth), 3),
         "steps_to_correct_model": next(proved, None),
     }
 

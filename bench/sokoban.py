@@ -55,9 +55,10 @@ MODELS = ("learned", "reference")
 
 def _final_model(run_dir: Path, final: str | None) -> dict[str, Any]:
     from worldcoder.agent import model_body
+    from worldcoder.events import Correctness, read_events
+    from worldcoder.rundir import RunDir
 
-    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
-    verdicts = [e["status"] for e in events if e.get("event") == "correctness"]
+    verdicts = [e.status for e in read_events(RunDir(run_dir)) if isinstance(e, Correctness)]
     body = model_body(Path(final).read_text()) if final else None
     return {"model": body, "model_sha256": _sha(body) if body else None,
             "last_correctness": verdicts[-1] if verdicts else None}  # fmt: skip

@@ -208,9 +208,11 @@ def accepted_models(run_dir: Path, finished: bool = True) -> list[tuple[Path, in
     """(model file, env step at which it was accepted), in order of acceptance. A run killed
     (`finished` false) between saving a model and logging its event leaves one model unpaired:
     it is left out."""
-    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()
-              if line.strip()] if (run_dir / "events.jsonl").exists() else []  # fmt: skip
-    steps = [e["env_steps"] for e in events if e.get("event") == "synthesis" and e["consistent"]]
+    from worldcoder.events import Synthesis, read_events
+    from worldcoder.rundir import RunDir
+
+    events = read_events(RunDir(run_dir))
+    steps = [e.env_steps for e in events if isinstance(e, Synthesis) and e.consistent]
     models = sorted((run_dir / "models").glob("*.wc"))
     if not finished and len(models) == len(steps) + 1:
         models = models[:-1]

@@ -39,11 +39,13 @@ def test_without_optimism_the_agent_explores_until_it_has_seen_the_goal(tmp_path
     records = RunDir(tmp_path / "run").records("transitions.jsonl")
     first_reward = next(i for i, r in enumerate(records, start=1) if r["reward"] > 0)
     synth = [e for e in events if e["event"] == "synthesis"]
-    plans = [e for e in events if e["event"] == "plan"]
+    searches = [e for e in events if e["event"] == "plan"]
+    plans = [e for e in searches if e["length"] is not None]
     assert synth and all(e["optimistic"] is None for e in synth)  # no optimism was asked for
     assert synth[0]["env_steps"] < first_reward  # a model existed before any reward...
     assert any(e["event"] == "explore" and e["env_steps"] < first_reward for e in events)
     assert plans and plans[0]["env_steps"] >= first_reward  # ...but no plan until one was seen
+    assert any(e["env_steps"] < first_reward for e in searches)  # (though it searched for one)
     assert report["exploration_steps"] >= first_reward - 1
     assert report["steps_to_correct_model"] is not None
     assert report["steps_to_first_success"] is not None

@@ -21,6 +21,7 @@ from bench.sample_efficiency import (
     summarize,
     synthesis_figures,
 )
+from worldcoder.events import Correctness, Episode, Synthesis
 
 
 def _ends(returns: list[float], length: int = 10) -> list[tuple[int, float]]:
@@ -57,13 +58,16 @@ def test_episode_returns_from_transitions() -> None:
 
 
 def test_synthesis_figures_from_events() -> None:
+    def synthesis(env_steps: int, seconds: float) -> Synthesis:
+        return Synthesis(env_steps, True, True, 0, seconds, 10, None, 1.0, 1.0, 0, None)
+
     events = [
-        {"event": "synthesis", "env_steps": 100, "seconds": 1.25},
-        {"event": "correctness", "env_steps": 100, "status": "counterexample"},
-        {"event": "episode", "episode": 0, "env_steps": 120},
-        {"event": "synthesis", "env_steps": 130, "seconds": 2.5},
-        {"event": "correctness", "env_steps": 130, "status": "equivalent"},
-        {"event": "correctness", "env_steps": 190, "status": "equivalent"},
+        synthesis(100, 1.25),
+        Correctness(100, "counterexample", 0.5),
+        Episode(0, True, 1, 120, 1.0, 1.0),
+        synthesis(130, 2.5),
+        Correctness(130, "equivalent", 0.5),
+        Correctness(190, "equivalent", 0.5),
     ]
     assert synthesis_figures(events) == {
         "synthesis_calls": 2, "synthesis_seconds": 3.75, "steps_to_correct_model": 130,

@@ -15,6 +15,7 @@ import pytest
 
 from bench import taxi
 from worldcoder.envs.taxi import taxi_state
+from worldcoder.events import Event, Plan, Synthesis, event_to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXI_WC = (ROOT / "models" / "taxi.wc").read_text()
@@ -94,9 +95,13 @@ def run_dir(tmp: Path, models: list[tuple[str, str]], steps: list[int]) -> Path:
     (run / "models").mkdir(parents=True)
     for i, (old, new) in enumerate(models):
         model_file(run / "models", f"{i:03d}.wc", old, new)
-    events = [{"event": "synthesis", "env_steps": 1, "consistent": False}, {"event": "plan"}]
-    events += [{"event": "synthesis", "env_steps": s, "consistent": True} for s in steps]
-    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+
+    def synthesis(env_steps: int, consistent: bool) -> Synthesis:
+        return Synthesis(env_steps, consistent, True, 0, 1.0, 10, None, None, None, 0, None)
+
+    events: list[Event] = [synthesis(1, False), Plan(1, None)]
+    events += [synthesis(s, True) for s in steps]
+    (run / "events.jsonl").write_text("".join(json.dumps(event_to_json(e)) + "\n" for e in events))
     return run
 
 

@@ -49,8 +49,20 @@ from synth import Budget, Optimism, Spec, synthesize
 from synth.score import check_candidate, program_text
 from worldcoder.correctness import check_model
 from worldcoder.envs import ObjectEnv, collect, domain_of, make_env
+from worldcoder.events import (
+    Correctness,
+    Counterexample,
+    Distinguish,
+    Episode,
+    Event,
+    Explore,
+    Plan,
+    Synthesis,
+    event_to_json,
+)
 from worldcoder.plots import write_plots
 from worldcoder.rundir import RunDir
+from worldcoder.stats import Stats, count_event, count_transition, stats_from_run
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 PRIORS = {"minigrid": "minigrid_prior.wc", "sokoban": "sokoban_prior.wc", "taxi": "taxi_prior.wc"}
@@ -99,31 +111,6 @@ class LearnConfig:
     """Stop once this run has taken this many env steps (the episode in progress is cut)."""
 
 
-@dataclass
-class Stats:
-    env_steps: int = 0
-    episodes: int = 0
-    successes: int = 0
-    streak: int = 0
-    steps_to_first_success: int | None = None
-    steps_to_streak: int | None = None
-    """Env steps when `streak` successes in a row were first reached."""
-    steps_to_correct_model: int | None = None
-    correctness_seconds: float = 0.0
-    explained: int = 0
-    """Transitions (of all the data) the current model reproduces."""
-    heldout_accuracy: float | None = None
-    synthesis_seconds: float = 0.0
-    solver_seconds: float = 0.0
-    synth_calls: int = 0
-    llm_calls: int = 0
-    llm_tokens: int = 0
-    counterexamples: int = 0
-    distinguishing: int = 0
-    exploration_steps: int = 0
-    """Actions not taken from a plan (random or novelty exploration)."""
-
-
 Progress = Callable[[str], None]
 
 
@@ -157,6 +144,9 @@ class Agent:
         self.synthesized: tuple[int, State, Mission] | None = None
         """(data size, start state, mission) of the last synthesis call."""
         self.stats = Stats()
+        self.explained = 0
+        """Transitions (of all the data) the current model reproduces."""
+        self.heldout_accuracy: float | None = None
         self.started = time.perf_counter()
         self.model_ok = False
         self.explore_until = 0
@@ -171,24 +161,21 @@ class Agent:
     # -- resume
 
     def _resume(self) -> None:
+        """Continue from the run directory: its transitions are data, its figures come from
+        its logs (`stats_from_run`), its latest model is the current one."""
         records = self.run.records("transitions.jsonl")
         for rec in records:
             self._remember(rec)
         self.next_episode = max((int(r["episode"]) for r in records), default=-1) + 1
-        for rec in self.run.records("events.jsonl"):
-            if rec.get("event") == "episode":
-                self.stats.episodes += 1
-                self.stats.successes += int(rec["success"])
-                self.stats.streak = rec["streak"]
-                if rec["success"] and self.stats.steps_to_first_success is None:
-                    self.stats.steps_to_first_success = rec["env_steps"]
-                if rec["streak"] >= self.config.streak and self.stats.steps_to_streak is None:
-                    self.stats.steps_to_streak = rec["env_steps"]
-            elif rec.get("event") == "correctness" and rec["status"] == "equivalent":
-                self.stats.steps_to_correct_model = rec["env_steps"]
+        self.stats = stats_from_run(self.run, self.config.streak)
         latest = self.run.latest_model()
         if latest is not None:
             self._accept(model_body(latest.read_text()), save=False)
+
+    def _log(self, event: Event) -> None:
+        """Append `event` to events.jsonl and count it in the run's figures."""
+        self.run.append("events.jsonl", event_to_json(event))
+        self.stats = count_event(self.stats, event, self.config.streak)
 
     def _remember(self, rec: dict[str, Any]) -> None:
         line = len(self.data) + 1
@@ -198,7 +185,6 @@ class Agent:
         self.data.append((line, t))
         self.visits[t.state] += 1
         self.tried[(t.state, t.action)] += 1
-        self.stats.env_steps = max(0, own)
 
     # -- the loop
 
@@ -209,16 +195,9 @@ class Agent:
             success = self.episode(episode)
             if success is None:
                 break  # the env-step budget ran out mid-episode
-            self.stats.episodes += 1
-            self.stats.successes += int(success)
-            self.stats.streak = self.stats.streak + 1 if success else 0
-            if success and self.stats.steps_to_first_success is None:
-                self.stats.steps_to_first_success = self.stats.env_steps
-            if self.stats.streak >= self.config.streak and self.stats.steps_to_streak is None:
-                self.stats.steps_to_streak = self.stats.env_steps
-            self.run.append("events.jsonl", {"event": "episode", "episode": episode, "success": success,
-                                             "streak": self.stats.streak, "env_steps": self.stats.env_steps,
-                                             "accuracy": self.accuracy(), "heldout_accuracy": self.stats.heldout_accuracy})  # fmt: skip
+            streak = self.stats.streak + 1 if success else 0
+            self._log(Episode(episode, success, streak, self.stats.env_steps, self.accuracy(),
+                              self.heldout_accuracy))  # fmt: skip
             self.run.write_report(self.report())
             self.progress(self.status(episode))
         self.env.close()
@@ -249,24 +228,23 @@ class Agent:
                 return None
             if not plan:
                 plan = self.plan_from(state, mission)
+            explored = not plan
             action = plan.pop(0) if plan else self.explore_action(state, mission)
             out = self.env.step(action)
             rec = {"state": state_json, "action": action, "next_state": out.state, "reward": out.reward,
                    "done": out.terminated, "mission": mission_text, "raw_reward": out.raw_reward,
-                   "truncated": out.truncated, "episode": episode, "step": step}  # fmt: skip
+                   "truncated": out.truncated, "episode": episode, "step": step,
+                   "explored": explored}  # fmt: skip
             self.run.append("transitions.jsonl", rec)
             self._remember(rec)
+            self.stats = count_transition(self.stats, rec)
             t = self.data[-1][1]
             self.alternatives = [m for m in self.alternatives
                                  if m.step(t.state, t.action, t.mission).matches(t)]  # fmt: skip
             if self.model is not None and self._predicts(t):
-                self.stats.explained += 1
+                self.explained += 1
             elif self.model is not None:
-                self.stats.counterexamples += 1
-                self.run.append(
-                    "events.jsonl",
-                    {"event": "counterexample", "line": self.stats.env_steps, "action": action},
-                )
+                self._log(Counterexample(self.stats.env_steps, action))
                 self.model_ok = False
                 plan = []
             state_json, state = out.state, t.next_state
@@ -279,7 +257,6 @@ class Agent:
         """An exploration step: a random action, or with `explore="novelty"` the action whose
         predicted next state the agent acted from least often (then the action least tried
         here, then at random)."""
-        self.stats.exploration_steps += 1
         if self.config.explore != "novelty":
             return self.rng.choice(self.env.actions)
 
@@ -324,7 +301,7 @@ class Agent:
             found = self._plan(state, mission) if self.model is not None else None
         if found is None:
             return self._explore(state, mission)
-        return self._log_plan(found)
+        return found
 
     def _seeking_correctness(self) -> bool:
         """With `until_correct`: the task was solved `streak` times in a row, but no model was
@@ -342,11 +319,6 @@ class Agent:
         found = self._plan(state, mission) if self.model is not None and self.model_ok else None
         if found is None:
             return self._explore_for_a_while()
-        return self._log_plan(found)
-
-    def _log_plan(self, found: list[str]) -> list[str]:
-        self.run.append("events.jsonl", {"event": "plan", "env_steps": self.stats.env_steps,
-                                         "length": len(found)})  # fmt: skip
         return found
 
     def _explore(self, state: State, mission: Mission) -> list[str]:
@@ -360,19 +332,21 @@ class Agent:
 
     def _explore_for_a_while(self) -> list[str]:
         self.explore_until = self.stats.env_steps + self.config.explore_steps
-        self.run.append("events.jsonl", {"event": "explore", "env_steps": self.stats.env_steps,
-                                         "until": self.explore_until, "how": self.config.explore})  # fmt: skip
+        self._log(Explore(self.stats.env_steps, self.explore_until, self.config.explore))
         return []
 
     def _plan(self, state: State, mission: Mission) -> list[str] | None:
+        """A plan to the goal in the current model (logged, found or not)."""
         assert self.model is not None
         t0 = time.perf_counter()
         config = self.config
         search = run_planner(config.planner, self.model, state, mission, config.horizon,
                              max_nodes=config.max_nodes, seed=config.seed,
                              timeout=60.0 if config.planner == "z3" else 30.0)  # fmt: skip
-        self.stats.solver_seconds += time.perf_counter() - t0
-        return list(search.plan) if search.status == "sat" else None
+        found = list(search.plan) if search.status == "sat" else None
+        self._log(Plan(self.stats.env_steps, None if found is None else len(found),
+                       time.perf_counter() - t0, tuple(found or ())))  # fmt: skip
+        return found
 
     def synthesize(self, state: State, mission: Mission) -> None:
         optimism = (
@@ -389,18 +363,12 @@ class Agent:
         saved = self._accept(result.text, save=True) if result.text and result.consistent else None
         self.alternatives = [m for m in map(self._compiled, result.alternatives)
                              if m is not None and self._explains_data(m)]  # fmt: skip
-        self.stats.synth_calls += 1
-        self.stats.synthesis_seconds += seconds
-        self.stats.solver_seconds += result.cost.solver_seconds
-        self.stats.llm_calls += result.cost.llm_calls
-        self.stats.llm_tokens += result.cost.llm_tokens
-        self.run.append("events.jsonl", {"event": "synthesis", "env_steps": self.stats.env_steps,
-                                         "consistent": result.consistent, "optimistic": result.optimistic,
-                                         "failing": len(result.failing), "seconds": seconds,
-                                         "candidates": result.cost.candidates, "accuracy_before": before,
-                                         "accuracy": self.accuracy(), "heldout_accuracy": self.stats.heldout_accuracy,
-                                         "alternatives": len(self.alternatives),
-                                         "model": None if saved is None else f"models/{saved.name}"})  # fmt: skip
+        self._log(Synthesis(self.stats.env_steps, result.consistent, result.optimistic,
+                            len(result.failing), seconds, result.cost.candidates, before,
+                            self.accuracy(), self.heldout_accuracy, len(self.alternatives),
+                            None if saved is None else f"models/{saved.name}",
+                            solver_seconds=result.cost.solver_seconds,
+                            llm_calls=result.cost.llm_calls, llm_tokens=result.cost.llm_tokens))  # fmt: skip
         self._check_correct(state, mission)
         self.run.write_report(self.report())  # fresh for a run stopped mid-episode, too
 
@@ -410,9 +378,9 @@ class Agent:
         if model is None:
             return None
         self.model, self.model_text, self.unchecked = model, body, True
-        self.stats.explained = sum(self._predicts(t) for _, t in self.data)
-        self.model_ok = self.stats.explained == len(self.data)
-        self.stats.heldout_accuracy = self._heldout_accuracy(model)
+        self.explained = sum(self._predicts(t) for _, t in self.data)
+        self.model_ok = self.explained == len(self.data)
+        self.heldout_accuracy = self._heldout_accuracy(model)
         if not save:
             return None
         return self.run.save_model(
@@ -436,7 +404,7 @@ class Agent:
         """The current model's fraction of the data (this run's and inherited) it reproduces."""
         if self.model is None or not self.data:
             return None
-        return round(self.stats.explained / len(self.data), 6)
+        return round(self.explained / len(self.data), 6)
 
     def _heldout_accuracy(self, model: CompiledModel) -> float | None:
         if self.heldout is None:
@@ -456,17 +424,13 @@ class Agent:
         self.unchecked = False
         if not self.config.correctness or self.stats.steps_to_correct_model is not None:
             return
-        event: dict[str, Any] = {"event": "correctness", "env_steps": self.stats.env_steps}
-        if self.stats.heldout_accuracy is not None and self.stats.heldout_accuracy < 1:
-            self.run.append("events.jsonl", {**event, "status": "heldout-mismatch", "seconds": 0.0})
+        if self.heldout_accuracy is not None and self.heldout_accuracy < 1:
+            self._log(Correctness(self.stats.env_steps, "heldout-mismatch", 0.0))
             return
         states = list({t.state: None for _, t in self.data[self.inherited :]} | {state: None})
         verdict = check_model(self.model.program, self.config.env, mission, states,
                               timeout=self.config.correctness_timeout)  # fmt: skip
-        self.stats.correctness_seconds += verdict.seconds
-        self.run.append("events.jsonl", {**event, "status": verdict.status, "seconds": round(verdict.seconds, 3)})  # fmt: skip
-        if verdict.status == "equivalent":
-            self.stats.steps_to_correct_model = self.stats.env_steps
+        self._log(Correctness(self.stats.env_steps, verdict.status, round(verdict.seconds, 3)))
 
     # -- distinguishing exploration
 
@@ -478,10 +442,8 @@ class Agent:
         t0 = time.perf_counter()
         path = distinguishing_path(models[0], models[1:], state, mission,
                                    max_nodes=self.config.distinguish_nodes)  # fmt: skip
-        self.stats.distinguishing += path is not None
-        self.run.append("events.jsonl", {"event": "distinguish", "env_steps": self.stats.env_steps,
-                                         "models": len(models), "length": None if path is None else len(path),
-                                         "seconds": round(time.perf_counter() - t0, 3)})  # fmt: skip
+        self._log(Distinguish(self.stats.env_steps, len(models), None if path is None else len(path),
+                              round(time.perf_counter() - t0, 3), tuple(path or ())))  # fmt: skip
         return path
 
     # -- reporting
@@ -507,7 +469,7 @@ class Agent:
             "synthesis_calls": s.synth_calls, "counterexamples": s.counterexamples,
             "distinguishing_explorations": s.distinguishing, "exploration_steps": s.exploration_steps,
             "inherited_transitions": self.inherited,
-            "model_accuracy": self.accuracy(), "heldout_accuracy": s.heldout_accuracy,
+            "model_accuracy": self.accuracy(), "heldout_accuracy": self.heldout_accuracy,
             "llm_calls": s.llm_calls, "llm_tokens": s.llm_tokens,
             "final_model": str(self.run.latest_model()) if self.run.latest_model() else None,
             "config": asdict(self.config),

@@ -30,6 +30,7 @@ from synth import Spec
 from synth.score import program_text
 from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, model_body
 from worldcoder.envs import domain_of
+from worldcoder.events import Inherited, event_to_json
 from worldcoder.learn_cli import progress_printer
 from worldcoder.rundir import RunDir
 
@@ -107,8 +108,7 @@ def prepare_stage(
         run.create(asdict(config))
     if model is not None and run.latest_model() is None:
         run.save_model(program_text(Spec((), (prior,)), model, path / "models" / "x.wc"))
-        run.append("events.jsonl", {"event": "inherited", "transitions": inherited,
-                                    "model": "models/000.wc"})  # fmt: skip
+        run.append("events.jsonl", event_to_json(Inherited(inherited, "models/000.wc")))
     return run
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from worldcoder.events import Correctness, Episode, Event, Synthesis, read_events
 from worldcoder.rundir import RunDir
 
 WINDOW = 10
@@ -29,9 +30,8 @@ def write_plots(run_path: Path) -> str:
         import matplotlib.pyplot as plt
     except ImportError:
         return "plots skipped: matplotlib is not installed (pip install matplotlib)"
-    events = RunDir(run_path).records("events.jsonl")
-    episodes = [e for e in events if e.get("event") == "episode"]
-    if not episodes:
+    events = read_events(RunDir(run_path))
+    if not any(isinstance(e, Episode) for e in events):
         return "plots skipped: no episode has ended yet"
     for name, draw in (("success.png", _success), ("accuracy.png", _accuracy)):
         fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
@@ -54,10 +54,10 @@ def rolling(values: list[float], window: int = WINDOW) -> list[float]:
     return out
 
 
-def _success(ax: Any, events: list[dict[str, Any]]) -> None:
-    episodes = [e for e in events if e.get("event") == "episode"]
-    steps = [e["env_steps"] for e in episodes]
-    success = [float(e["success"]) for e in episodes]
+def _success(ax: Any, events: list[Event]) -> None:
+    episodes = [e for e in events if isinstance(e, Episode)]
+    steps = [e.env_steps for e in episodes]
+    success = [float(e.success) for e in episodes]
     ax.plot(steps, success, "o", ms=3, alpha=0.5, label="episode solved")
     ax.plot(steps, rolling(success), "-", label=f"rolling mean ({WINDOW} episodes)")
     ax.set_ylim(-0.05, 1.05)
@@ -65,14 +65,15 @@ def _success(ax: Any, events: list[dict[str, Any]]) -> None:
     ax.legend(loc="lower right")
 
 
-def _accuracy(ax: Any, events: list[dict[str, Any]]) -> None:
-    points = [e for e in events if e.get("event") in ("episode", "synthesis")]
-    for key, label in (("accuracy", "on the data seen so far"), ("heldout_accuracy", "held out")):
-        xy = [(e["env_steps"], value) for e in points for value in _values(e, key)]
+def _accuracy(ax: Any, events: list[Event]) -> None:
+    data = [point for e in events for point in _on_data(e)]
+    heldout = [point for e in events for point in _held_out(e)]
+    for xy, label in ((data, "on the data seen so far"), (heldout, "held out")):
         if xy:
             ax.step(*zip(*xy, strict=True), where="post", label=label)
-    proved = [e["env_steps"] for e in events if e.get("event") == "correctness"
-              and e.get("status") == "equivalent"]  # fmt: skip
+    proved = [
+        e.env_steps for e in events if isinstance(e, Correctness) and e.status == "equivalent"
+    ]
     if proved:
         ax.axvline(proved[0], color="green", ls="--", label="proved correct")
     ax.set_ylim(-0.05, 1.05)
@@ -80,7 +81,18 @@ def _accuracy(ax: Any, events: list[dict[str, Any]]) -> None:
     ax.legend(loc="lower right")
 
 
-def _values(event: dict[str, Any], key: str) -> list[float]:
-    """A synthesis event's accuracy before the new model (the counter-examples' dip), then after."""
-    keys = ("accuracy_before", key) if key == "accuracy" else (key,)
-    return [event[k] for k in keys if event.get(k) is not None]
+def _on_data(event: Event) -> list[tuple[int, float]]:
+    """(env steps, accuracy on the data) of an episode's end; of a synthesis event, the accuracy
+    before the new model (the counter-examples' dip), then after."""
+    if isinstance(event, Synthesis):
+        values = (event.accuracy_before, event.accuracy)
+        return [(event.env_steps, v) for v in values if v is not None]
+    if isinstance(event, Episode) and event.accuracy is not None:
+        return [(event.env_steps, event.accuracy)]
+    return []
+
+
+def _held_out(event: Event) -> list[tuple[int, float]]:
+    if isinstance(event, Episode | Synthesis) and event.heldout_accuracy is not None:
+        return [(event.env_steps, event.heldout_accuracy)]
+    return []
