@@ -30,6 +30,7 @@ proved correct it explores rather than plans, since solving the task again teach
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import Counter, deque
@@ -59,8 +60,10 @@ from worldcoder.events import (
     Plan,
     Synthesis,
     event_to_json,
+    read_events,
 )
 from worldcoder.plots import write_plots
+from worldcoder.resume import ended, where_it_stopped
 from worldcoder.rundir import RunDir
 from worldcoder.stats import Stats, count_event, count_transition, stats_from_run
 
@@ -141,8 +144,8 @@ class Agent:
         removes the ones it refutes)."""
         self.heldout: list[Transition] | None = None
         self.unchecked = False
-        self.synthesized: tuple[int, State, Mission] | None = None
-        """(data size, start state, mission) of the last synthesis call."""
+        self.synthesized: int | None = None
+        """Env steps at the last synthesis call (they name the data, state and mission)."""
         self.stats = Stats()
         self.explained = 0
         """Transitions (of all the data) the current model reproduces."""
@@ -153,6 +156,11 @@ class Agent:
         self.visits: Counter[State] = Counter()
         """How often the agent acted from each state (novelty exploration)."""
         self.tried: Counter[tuple[State, str]] = Counter()
+        self.next_episode = 0
+        self.replay: tuple[dict[str, Any], ...] = ()
+        """Resuming: the transitions of the episode the run stopped in, to replay."""
+        self.plan_left: list[str] = []
+        """Resuming: the rest of the plan that episode was following."""
         self.inherited = len(inherited)
         for rec in inherited:
             self._remember(rec)
@@ -161,16 +169,39 @@ class Agent:
     # -- resume
 
     def _resume(self) -> None:
-        """Continue from the run directory: its transitions are data, its figures come from
-        its logs (`stats_from_run`), its latest model is the current one."""
+        """Continue from the run directory exactly where it stopped: its transitions are data, its
+        figures come from its logs (`stats_from_run`), its latest model is the current one, and
+        the episode, plan, exploration window and random draws are where they were
+        (`worldcoder.resume`)."""
         records = self.run.records("transitions.jsonl")
         for rec in records:
             self._remember(rec)
-        self.next_episode = max((int(r["episode"]) for r in records), default=-1) + 1
         self.stats = stats_from_run(self.run, self.config.streak)
         latest = self.run.latest_model()
         if latest is not None:
             self._accept(model_body(latest.read_text()), save=False)
+        if records:
+            self._complete(records[-1], read_events(self.run))
+        stop = where_it_stopped(records, read_events(self.run))
+        self.next_episode, self.replay, self.plan_left = stop.episode, stop.replay, list(stop.plan)
+        self.explore_until, self.synthesized = stop.explore_until, stop.synthesized
+        self.unchecked = self.unchecked and not stop.checked
+        for _ in range(self.stats.exploration_steps):
+            self._redraw()
+
+    def _complete(self, last: dict[str, Any], events: list[Event]) -> None:
+        """Log what a run killed right after writing its last transition had not logged yet: that
+        transition's counter-example, the end of its episode."""
+        steps, t = self.stats.env_steps, self.data[-1][1]
+        if (
+            self.model is not None
+            and not self._predicts(t)
+            and not any(isinstance(e, Counterexample) and e.line == steps for e in events)
+        ):
+            self._log(Counterexample(steps, t.action))
+        episode = int(last["episode"])
+        if ended(last) and not any(isinstance(e, Episode) and e.episode == episode for e in events):
+            self._end_episode(episode, float(last["reward"]) > 0)
 
     def _log(self, event: Event) -> None:
         """Append `event` to events.jsonl and count it in the run's figures."""
@@ -195,16 +226,19 @@ class Agent:
             success = self.episode(episode)
             if success is None:
                 break  # the env-step budget ran out mid-episode
-            streak = self.stats.streak + 1 if success else 0
-            self._log(Episode(episode, success, streak, self.stats.env_steps, self.accuracy(),
-                              self.heldout_accuracy))  # fmt: skip
-            self.run.write_report(self.report())
-            self.progress(self.status(episode))
+            self._end_episode(episode, success)
         self.env.close()
         report = self.report()
         self.run.write_report(report)
         self.progress(write_plots(self.run.path))
         return report
+
+    def _end_episode(self, episode: int, success: bool) -> None:
+        streak = self.stats.streak + 1 if success else 0
+        self._log(Episode(episode, success, streak, self.stats.env_steps, self.accuracy(),
+                          self.heldout_accuracy))  # fmt: skip
+        self.run.write_report(self.report())
+        self.progress(self.status(episode))
 
     def finished(self) -> bool:
         """The run's goal is met or its env-step budget spent: `streak` successes in a row, or
@@ -219,11 +253,12 @@ class Agent:
     def episode(self, episode: int) -> bool | None:
         """Whether the episode ended with a reward; None when the env-step budget cut it."""
         state_json, mission_text = self.env.reset(seed=self.config.seed + episode)
+        state_json, replayed = self._replay(state_json)
         state = state_from_json(self.schema, state_json)
         mission = Mission.of(mission_text)
-        plan: list[str] = []
+        plan, self.plan_left = self.plan_left, []
         budget = self.config.max_env_steps
-        for step in range(10_000):
+        for step in range(replayed, 10_000):
             if budget is not None and self.stats.env_steps >= budget:
                 return None
             if not plan:
@@ -252,6 +287,32 @@ class Agent:
                 return out.reward > 0
             self.progress(self.status(episode))
         return False
+
+    def _replay(self, state_json: Any) -> tuple[Any, int]:
+        """Resuming in an episode the run stopped in: step the environment through its recorded
+        actions, checking it reaches the recorded states; the state reached and the steps."""
+        replay, self.replay = self.replay, ()
+        first = self.stats.env_steps - len(replay) + 1
+        for line, rec in enumerate(replay, start=first):
+            if _plain(state_json) != rec["state"]:
+                raise ValueError(self._not_replayed(line))
+            state_json = self.env.step(rec["action"]).state
+        if replay and _plain(state_json) != replay[-1]["next_state"]:
+            raise ValueError(self._not_replayed(self.stats.env_steps))
+        return state_json, len(replay)
+
+    def _not_replayed(self, line: int) -> str:
+        return (f"{self.run.path / 'transitions.jsonl'}:{line}: the environment does not replay "
+                "the episode the run stopped in (it reaches another state); cannot resume")  # fmt: skip
+
+    def _redraw(self) -> None:
+        """Repeat the random draws of one exploration step (`explore_action`: a random action,
+        or for novelty one tie-break number per action): a resumed run redraws its steps'."""
+        if self.config.explore != "novelty":
+            self.rng.choice(self.env.actions)
+            return
+        for _action in self.env.actions:
+            self.rng.random()
 
     def explore_action(self, state: State, mission: Mission) -> str:
         """An exploration step: a random action, or with `explore="novelty"` the action whose
@@ -290,11 +351,7 @@ class Agent:
         if self.model is None:
             return self._explore(state, mission)
         found = self._plan(state, mission)
-        if (
-            found is None
-            and not self.alternatives
-            and self.synthesized != (len(self.data), state, mission)
-        ):
+        if found is None and not self.alternatives and self.synthesized != self.stats.env_steps:
             # not optimistic from here: refine with this start state (unless just done, or
             # alternatives are left to tell apart by experiment first)
             self.synthesize(state, mission)
@@ -356,7 +413,7 @@ class Agent:
                     Budget(seconds=self.config.budget_seconds), warm_start=self.model_text)  # fmt: skip
         t0 = time.perf_counter()
         self.progress(f"synthesizing from {len(self.data)} transitions ...")
-        self.synthesized = (len(self.data), state, mission)
+        self.synthesized = self.stats.env_steps
         result = synthesize(spec, self.config.proposer)
         seconds = time.perf_counter() - t0
         before = self.accuracy()
@@ -477,6 +534,11 @@ class Agent:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _plain(value: Any) -> Any:
+    """`value` as it reads back from JSON (tuples as lists)."""
+    return json.loads(json.dumps(value))
 
 
 def model_body(text: str) -> str:

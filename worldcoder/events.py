@@ -12,6 +12,7 @@ added to an existing kind needs a default, so that run directories written befor
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from dataclasses import MISSING, dataclass, fields
@@ -199,5 +200,13 @@ def _conform(value: object, tp: Any, where: str) -> Any:
 
 
 def _expected(tp: Any, value: object, where: str) -> EventError:
-    name = getattr(tp, "__name__", None) or str(tp).replace("NoneType", "null")
-    return EventError(f"{where}: expected {name}, found {value!r}")
+    return EventError(f"{where}: expected {_type_name(tp)}, found {json.dumps(value)}")
+
+
+def _type_name(tp: Any) -> str:
+    """A field type as a reader of the JSON knows it: int, str | null, list of str."""
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        return " | ".join(_type_name(option) for option in typing.get_args(tp))
+    if typing.get_origin(tp) is tuple:
+        return f"list of {_type_name(typing.get_args(tp)[0])}"
+    return "null" if tp is type(None) else str(tp.__name__)
