@@ -138,8 +138,22 @@ def test_resuming_a_finished_run_keeps_its_report(tmp_path: Path, uninterrupted:
 def test_events_round_trip_through_json() -> None:
     events = [
         Episode(3, True, 2, 120, 1.0, None),
-        Synthesis(100, True, None, 0, 1.5, 4295, None, 1.0, 1.0, 0, "models/000.wc",
-                  solver_seconds=0.25, llm_calls=2, llm_tokens=300),  # fmt: skip
+        Synthesis(
+            100,
+            True,
+            None,
+            0,
+            1.5,
+            4295,
+            None,
+            1.0,
+            1.0,
+            0,
+            "models/000.wc",
+            solver_seconds=0.25,
+            llm_calls=2,
+            llm_tokens=300,
+        ),
         Plan(100, 2, 0.01, ("forward", "left")),
         Plan(101, None, 0.5),
         Distinguish(101, 3, 4, 0.2, ("pickup", "toggle", "forward", "drop")),
@@ -174,3 +188,59 @@ def test_a_bad_event_line_is_a_located_error(tmp_path: Path, line: str, message:
     with pytest.raises(EventError) as err:
         read_events(RunDir(tmp_path))
     assert str(err.value).startswith(f"{tmp_path / message}")
+
+
+# ----------------------------------------------------------------------------- the command line
+
+
+def interrupt(args: list[str], log: Path) -> subprocess.CompletedProcess[str]:
+    """Run the CLI and send it SIGINT (Ctrl-C) once `log` has 20 lines."""
+    proc = subprocess.Popen([sys.executable, "-m", "worldcoder.cli", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and lines(log) < 20 and proc.poll() is None:
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_ctrl_c_says_how_to_continue_and_the_run_continues(
+    tmp_path: Path, uninterrupted: Path
+) -> None:
+    run = tmp_path / "run"
+    stopped = interrupt([*LEARN, "--run-dir", str(run)], run / "transitions.jsonl")
+    assert stopped.returncode == 130, stopped.stderr[-2000:]
+    last = stopped.stderr.strip().splitlines()[-1]
+    assert last == f"interrupted; continue with: worldcoder learn --resume {run}"
+    assert "Traceback" not in stopped.stderr
+    resumed = cli("learn", "--resume", str(run))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert (run / "transitions.jsonl").read_bytes() == (
+        uninterrupted / "transitions.jsonl"
+    ).read_bytes()
+
+
+def test_ctrl_c_in_a_curriculum_says_how_to_continue(tmp_path: Path) -> None:
+    root = tmp_path / "cur"
+    args = ["curriculum", "--envs", "MiniGrid-Empty-5x5-v0", "--episodes", "30", "--streak", "25",
+            "--run-dir", str(root)]  # fmt: skip
+    stopped = interrupt(args, root / "00-MiniGrid-Empty-5x5-v0" / "transitions.jsonl")
+    assert stopped.returncode == 130, stopped.stderr[-2000:]
+    last = stopped.stderr.strip().splitlines()[-1]
+    assert last == f"interrupted; continue with: worldcoder curriculum --resume {root}"
+
+
+def test_the_closing_line_says_what_has_not_happened_yet_in_words(tmp_path: Path) -> None:
+    """A run cut after 20 random steps: no success, no model; no Python `None` in the text."""
+    args = ["learn", "--env", "MiniGrid-Empty-5x5-v0", "--max-env-steps", "20",
+            "--explore-steps", "1000", "--run-dir", str(tmp_path / "run")]  # fmt: skip
+    done = cli(*args)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "None" not in done.stdout
+    assert (
+        "0/0 episodes solved (streak 0), 20 env steps, no success yet, no correct model proved"
+        in done.stdout
+    )
+    unchecked = cli(*args[:-2], "--no-correctness", "--run-dir", str(tmp_path / "run2"))
+    assert "no success yet, correctness not checked" in unchecked.stdout

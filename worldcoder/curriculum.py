@@ -31,7 +31,7 @@ from synth.score import program_text
 from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, model_body
 from worldcoder.envs import domain_of
 from worldcoder.events import Inherited, event_to_json
-from worldcoder.learn_cli import progress_printer
+from worldcoder.learn_cli import interrupted, milestones, progress_printer
 from worldcoder.rundir import RunDir
 
 DEFAULT_CURRICULUM = (
@@ -160,7 +160,10 @@ def cmd_curriculum(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"run directory: {root}", file=sys.stderr)
-    report = run_curriculum(config, root, progress_printer(sys.stderr))
+    try:
+        report = run_curriculum(config, root, progress_printer(sys.stderr))
+    except KeyboardInterrupt:
+        return interrupted("curriculum", root)
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     if report["final_model"]:
@@ -168,7 +171,7 @@ def cmd_curriculum(args: argparse.Namespace) -> int:
     for stage in report["stages"]:
         print(f"{stage['env']}: streak {stage['success_streak']}, {stage['successes']}/{stage['episodes']} "
               f"episodes solved, {stage['total_env_steps']} env steps, {stage['synthesis_calls']} synthesis "
-              f"calls, correct model at step {stage['steps_to_correct_model']}")  # fmt: skip
+              f"calls, {milestones(stage, stage['config']['correctness'])}")  # fmt: skip
     done = "completed" if report["completed"] else "stopped"
     print(f"curriculum {done}: {report['stages_completed']}/{len(config.envs)} stages, "
           f"{report['total_env_steps']} env steps; report {root / 'report.json'}")  # fmt: skip

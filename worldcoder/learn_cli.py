@@ -7,6 +7,7 @@ Owns the command's flags, the live progress line (`progress_printer`, shared wit
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -71,7 +72,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"run directory: {run.path}", file=sys.stderr)
-    report = Agent(config, run, progress_printer(sys.stderr)).learn()
+    try:
+        report = Agent(config, run, progress_printer(sys.stderr)).learn()
+    except KeyboardInterrupt:
+        return interrupted("learn", run.path)
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     model = report["final_model"]
@@ -79,13 +83,31 @@ def cmd_learn(args: argparse.Namespace) -> int:
         print(Path(model).read_text())
     print(
         f"{report['env']}: {report['successes']}/{report['episodes']} episodes solved "
-        f"(streak {report['success_streak']}), {report['total_env_steps']} env steps, first success at "
-        f"step {report['steps_to_first_success']}, correct model at step {report['steps_to_correct_model']}, "
+        f"(streak {report['success_streak']}), {report['total_env_steps']} env steps, "
+        f"{milestones(report, config.correctness)}, "
         f"synthesis {report['synthesis_seconds']:.1f} s; report {run.path / 'report.json'}"
     )  # fmt: skip
     if config.until_correct:
         return 0 if report["steps_to_correct_model"] is not None else 1
     return 0 if report["success_streak"] >= config.streak else 1
+
+
+def milestones(report: dict[str, Any], correctness: bool) -> str:
+    """When the run first succeeded and when a model was proved correct, in words."""
+    first, proved = report["steps_to_first_success"], report["steps_to_correct_model"]
+    success = "no success yet" if first is None else f"first success at step {first}"
+    if proved is not None:
+        return f"{success}, correct model at step {proved}"
+    return f"{success}, {'no correct model proved' if correctness else 'correctness not checked'}"
+
+
+def interrupted(command: str, path: Path) -> int:
+    """Ctrl-C during a run: how to continue it; exit status 130 (as for SIGINT)."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    print(f"interrupted; continue with: worldcoder {command} --resume {shlex.quote(str(path))}",
+          file=sys.stderr)  # fmt: skip
+    return 130
 
 
 def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
