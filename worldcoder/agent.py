@@ -10,8 +10,10 @@ predict differently (`distinguishing_path`) and goes there; failing that it expl
 actions. Every accepted model is scored on the data and on a fixed held-out set, and checked
 against the reference model (`worldcoder.correctness`) until one is proved equivalent.
 
-Everything is logged to a run directory (`worldcoder.rundir`) from which a killed run resumes
-with no transition lost or duplicated; plots are drawn from it at the end (`worldcoder.plots`).
+Everything is logged to a run directory (`worldcoder.rundir`) as transitions and typed events
+(`worldcoder.events`); the run's figures are a fold over those logs (`worldcoder.stats`), and a
+killed run resumes from them exactly where it stopped (`worldcoder.resume`); plots are drawn
+from them at the end (`worldcoder.plots`).
 A curriculum (`worldcoder.curriculum`) hands an agent the transitions of earlier stages.
 
 Without optimism (`LearnConfig.optimism=False`, the paper's ablation) synthesis is asked only to

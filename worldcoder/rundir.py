@@ -2,13 +2,15 @@
 
     config.json        the run's settings (written once)
     transitions.jsonl  every real transition, appended and flushed as it happens
-    events.jsonl       synthesis calls, plans, counter-examples, episode ends
+    events.jsonl       typed events (`worldcoder.events`): synthesis calls, plans, counter-examples,
+                       correctness checks, episode ends, ...
     models/NNN.wc      every accepted model
-    report.json        the summary (rewritten after each synthesis call and episode)
+    report.json        the summary, derived from the two logs (`worldcoder.stats`; rewritten after
+                       each synthesis call and episode)
     *.png              plots
 
 A run killed at any moment (SIGKILL included) loses at most a partly written last line, which
-`RunDir.transitions` drops; nothing is ever rewritten in place except report.json.
+`RunDir.records` drops; nothing is ever rewritten in place except report.json.
 """
 
 from __future__ import annotations
