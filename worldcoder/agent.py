@@ -42,10 +42,18 @@ from typing import Any
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.errors import DslError, RunError
-from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
+from dsl.values import (
+    Mission,
+    State,
+    Transition,
+    state_from_json,
+    state_to_json,
+    transition_from_json,
+)
 from solver import run_planner
 from solver.bfs import path_to
 from synth import Budget, Optimism, Spec, synthesize
+from synth.llm import LLMCall, LLMConfig, Reply
 from synth.score import check_candidate, program_text
 from worldcoder.correctness import check_model
 from worldcoder.envs import ObjectEnv, collect, domain_of, make_env
@@ -55,6 +63,7 @@ from worldcoder.rundir import RunDir
 MODELS = Path(__file__).resolve().parents[1] / "models"
 PRIORS = {"minigrid": "minigrid_prior.wc", "sokoban": "sokoban_prior.wc", "taxi": "taxi_prior.wc"}
 EXPLORERS = ("random", "novelty")
+REPLIES = "llm_replies.jsonl"
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,15 @@ class LearnConfig:
     proved correct, the agent explores (`explore`) instead of planning, refining when contradicted."""
     max_env_steps: int | None = None
     """Stop once this run has taken this many env steps (the episode in progress is cut)."""
+    llm_model: str | None = None
+    """The LLM proposer's model name (`proposer="llm"`); the API key is read from
+    OPENAI_API_KEY when the agent starts and is never written to the run directory."""
+    llm_base_url: str | None = None
+    """The OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else OpenAI's)."""
+    llm_grammar: str = "openai"
+    """How replies are held to grammar.lark: "openai", "vllm" or "none" (see `synth.llm`)."""
+    llm_timeout: float = 120.0
+    llm_retries: int = 4
 
 
 @dataclass
@@ -118,6 +136,9 @@ class Stats:
     synth_calls: int = 0
     llm_calls: int = 0
     llm_tokens: int = 0
+    llm_seconds: float = 0.0
+    llm_replayed: int = 0
+    """LLM requests answered from the run directory's reply log (after a resume), not re-sent."""
     counterexamples: int = 0
     distinguishing: int = 0
     exploration_steps: int = 0
@@ -146,6 +167,13 @@ class Agent:
         self.env: ObjectEnv = make_env(config.env, max_steps=config.max_steps,
                                        level_file=config.level_file, level=config.level)  # fmt: skip
         self.rng = random.Random(config.seed)
+        self.llm = llm_config(config)
+        self.replies = RunReplies(run)
+        self.synth_starts = 0
+        """Synthesis calls started in this run (numbering the LLM reply log's entries)."""
+        self.pending: tuple[State, Mission] | None = None
+        """The start of a synthesis call the run was killed in (resumed first, so that its LLM
+        requests are the same and are answered from the reply log)."""
         self.data: list[tuple[int, Transition]] = []
         self.model_text: str | None = None
         self.model: CompiledModel | None = None
@@ -186,6 +214,14 @@ class Agent:
                     self.stats.steps_to_streak = rec["env_steps"]
             elif rec.get("event") == "correctness" and rec["status"] == "equivalent":
                 self.stats.steps_to_correct_model = rec["env_steps"]
+            elif rec.get("event") == "llm_call":
+                self._count_call(rec)
+            elif rec.get("event") == "synthesis_start":
+                self.synth_starts += 1
+                self.pending = (state_from_json(self.schema, rec["state"], "events.jsonl"),
+                                Mission.of(rec["mission"]))  # fmt: skip
+            elif rec.get("event") == "synthesis":
+                self.pending = None
         latest = self.run.latest_model()
         if latest is not None:
             self._accept(model_body(latest.read_text()), save=False)
@@ -203,6 +239,8 @@ class Agent:
     # -- the loop
 
     def learn(self) -> dict[str, Any]:
+        if self.pending is not None:  # killed during synthesis: finish that call first
+            self.synthesize(*self.pending)
         for episode in range(self.next_episode, self.config.episodes):
             if self.finished():
                 break  # (also a resumed run that had already finished)
@@ -383,7 +421,9 @@ class Agent:
         t0 = time.perf_counter()
         self.progress(f"synthesizing from {len(self.data)} transitions ...")
         self.synthesized = (len(self.data), state, mission)
-        result = synthesize(spec, self.config.proposer)
+        self._start_synthesis(state, mission)
+        result = synthesize(spec, self.config.proposer, llm=self.llm, replies=self.replies,
+                            on_call=self._log_call)  # fmt: skip
         seconds = time.perf_counter() - t0
         before = self.accuracy()
         saved = self._accept(result.text, save=True) if result.text and result.consistent else None
@@ -392,9 +432,8 @@ class Agent:
         self.stats.synth_calls += 1
         self.stats.synthesis_seconds += seconds
         self.stats.solver_seconds += result.cost.solver_seconds
-        self.stats.llm_calls += result.cost.llm_calls
-        self.stats.llm_tokens += result.cost.llm_tokens
         self.run.append("events.jsonl", {"event": "synthesis", "env_steps": self.stats.env_steps,
+                                         "proposer": result.proposer,
                                          "consistent": result.consistent, "optimistic": result.optimistic,
                                          "failing": len(result.failing), "seconds": seconds,
                                          "candidates": result.cost.candidates, "accuracy_before": before,
@@ -403,6 +442,33 @@ class Agent:
                                          "model": None if saved is None else f"models/{saved.name}"})  # fmt: skip
         self._check_correct(state, mission)
         self.run.write_report(self.report())  # fresh for a run stopped mid-episode, too
+
+    def _start_synthesis(self, state: State, mission: Mission) -> None:
+        """Number the call and log its start (state and mission), unless it is the call a killed
+        run was in, which keeps its number and its start event."""
+        if self.pending is not None:
+            self.pending = None
+            self.replies.begin(self.synth_starts - 1)
+            return
+        self.replies.begin(self.synth_starts)
+        self.synth_starts += 1
+        self.run.append("events.jsonl", {"event": "synthesis_start", "env_steps": self.stats.env_steps,
+                                         "state": state_to_json(self.schema, state), "mission": mission.text})  # fmt: skip
+
+    def _log_call(self, call: LLMCall) -> None:
+        """One LLM attempt: an `llm_call` event, and the run's LLM figures."""
+        rec = {"event": "llm_call", "env_steps": self.stats.env_steps, "outcome": call.outcome,
+               "tokens": call.tokens, "seconds": round(call.seconds, 3), "detail": call.detail}  # fmt: skip
+        self.run.append("events.jsonl", rec)
+        self._count_call(rec)
+
+    def _count_call(self, rec: dict[str, Any]) -> None:
+        if rec["outcome"] == "replayed":
+            self.stats.llm_replayed += 1
+            return
+        self.stats.llm_calls += 1
+        self.stats.llm_tokens += int(rec["tokens"])
+        self.stats.llm_seconds += float(rec["seconds"])
 
     def _accept(self, body: str, *, save: bool) -> Path | None:
         """Make `body` the current model; the file it was saved to, if `save`."""
@@ -509,12 +575,52 @@ class Agent:
             "inherited_transitions": self.inherited,
             "model_accuracy": self.accuracy(), "heldout_accuracy": s.heldout_accuracy,
             "llm_calls": s.llm_calls, "llm_tokens": s.llm_tokens,
+            "llm_seconds": round(s.llm_seconds, 3), "llm_replayed": s.llm_replayed,
             "final_model": str(self.run.latest_model()) if self.run.latest_model() else None,
             "config": asdict(self.config),
         }  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def llm_config(config: LearnConfig) -> LLMConfig | None:
+    """The LLM proposer's settings (the key from OPENAI_API_KEY), or None for another
+    proposer; raises `synth.llm.LLMConfigError` saying what is missing."""
+    if config.proposer != "llm":
+        return None
+    return LLMConfig.from_flags(config.llm_model, config.llm_base_url, grammar=config.llm_grammar,
+                                timeout=config.llm_timeout, max_retries=config.llm_retries,
+                                seed=config.seed)  # fmt: skip
+
+
+class RunReplies:
+    """The LLM reply log of a run (`llm_replies.jsonl`), so that a resumed run replays instead
+    of re-sending the requests it had paid for. A reply is filed under (synthesis call, request
+    hash, how often that request was sent in that call before): a request sent twice gets two
+    answers, and a killed synthesis call, started again on resume, is answered as before."""
+
+    def __init__(self, run: RunDir) -> None:
+        self.run = run
+        self.known = {rec["slot"]: Reply(rec["text"], int(rec["tokens"]), rec.get("call_id"))
+                      for rec in run.records(REPLIES)}  # fmt: skip
+        self.call = 0
+        self.sent: Counter[str] = Counter()
+        self.slot = ""
+
+    def begin(self, call: int) -> None:
+        """Synthesis call number `call` starts."""
+        self.call, self.sent = call, Counter()
+
+    def get(self, key: str) -> Reply | None:
+        self.slot = f"{self.call}/{key}/{self.sent[key]}"
+        self.sent[key] += 1
+        return self.known.get(self.slot)
+
+    def put(self, key: str, reply: Reply) -> None:
+        self.known[self.slot] = reply
+        self.run.append(REPLIES, {"slot": self.slot, "text": reply.text, "tokens": reply.tokens,
+                                  "call_id": reply.call_id})  # fmt: skip
 
 
 def model_body(text: str) -> str:

@@ -27,10 +27,11 @@ from typing import Any
 
 from solver import PLANNERS
 from synth import Spec
+from synth.llm import add_arguments as add_llm_arguments
 from synth.score import program_text
-from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, model_body
+from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, llm_config, model_body
 from worldcoder.envs import domain_of
-from worldcoder.learn_cli import progress_printer
+from worldcoder.learn_cli import llm_settings, progress_printer
 from worldcoder.rundir import RunDir
 
 DEFAULT_CURRICULUM = (
@@ -142,7 +143,8 @@ def add_curriculum_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--streak", type=positive, default=10, help="successes in a row to advance")
     p.add_argument("--episodes", type=positive, default=30, help="episodes allowed per stage")
     p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--proposer", choices=("enum", "llm"), default="enum")
+    p.add_argument("--proposer", choices=("enum", "llm"), default=None,
+                   help="enum (offline) or llm (default: llm with --llm-model, else enum)")  # fmt: skip
     p.add_argument("--planner", choices=PLANNERS, default="bfs")
     p.add_argument("--horizon", type=positive, default=40)
     p.add_argument("--budget-seconds", type=float, default=300.0, help="per synthesis call")
@@ -150,6 +152,7 @@ def add_curriculum_parser(sub: Any, positive: Any, natural: Any) -> None:
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/curriculum-seedS-TIME")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR", help="continue the curriculum in DIR")  # fmt: skip
+    add_llm_arguments(p)
     p.set_defaults(run=cmd_curriculum)
 
 
@@ -177,9 +180,11 @@ def cmd_curriculum(args: argparse.Namespace) -> int:
 
 def _root_and_config(args: argparse.Namespace) -> tuple[Path, CurriculumConfig]:
     if args.resume is not None:
-        return args.resume, load_config(args.resume)
+        config = load_config(args.resume)
+        llm_config(config.stage(config.envs[0]))  # the key comes from the environment
+        return args.resume, config
     envs = tuple(e.strip() for e in args.envs.split(",") if e.strip())
-    learn = {"proposer": args.proposer, "planner": args.planner, "horizon": args.horizon,
+    learn = {**llm_settings(args), "planner": args.planner, "horizon": args.horizon,
              "budget_seconds": args.budget_seconds, "explore_steps": args.explore_steps}  # fmt: skip
     config = CurriculumConfig(envs, args.streak, args.episodes, args.seed, learn)
     domain_of_all(config.envs)

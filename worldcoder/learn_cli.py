@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from solver import PLANNERS, planner_problem
-from worldcoder.agent import EXPLORERS, Agent, LearnConfig
+from synth.llm import LLMConfigError
+from synth.llm import add_arguments as add_llm_arguments
+from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
 from worldcoder.envs import EnvError, domain_of, make_env
 from worldcoder.rundir import RunDir
 
@@ -27,7 +29,9 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--env", help="environment id, e.g. MiniGrid-DoorKey-5x5-v0")
     p.add_argument("--episodes", type=positive, default=30)
     p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--proposer", choices=("enum", "llm"), default="enum")
+    p.add_argument("--proposer", choices=("enum", "llm"), default=None,
+                   help="enum: the offline synthesizer; llm: REx over an LLM's programs, repaired "
+                        "offline where the data refutes them (default: llm with --llm-model, else enum)")  # fmt: skip
     p.add_argument("--planner", choices=PLANNERS, default="bfs")
     p.add_argument("--horizon", type=positive, default=40)
     p.add_argument("--max-nodes", type=positive, default=300_000, help="budget of each plan")
@@ -54,7 +58,23 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument(
         "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
     )
+    add_llm_arguments(p)
     p.set_defaults(run=cmd_learn)
+
+
+def llm_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The proposer and LLM settings of `learn`/`curriculum` as `LearnConfig` fields, checked
+    now (a missing model or key is a usage error before any step is taken)."""
+    proposer = args.proposer or ("llm" if args.llm_model else "enum")
+    if proposer != "llm":
+        if args.llm_model or args.llm_base_url:
+            raise LLMConfigError("--llm-model and --llm-base-url need --proposer llm")
+        return {"proposer": proposer}
+    settings = {"proposer": proposer, "llm_model": args.llm_model, "llm_base_url": args.llm_base_url,
+                "llm_grammar": args.llm_grammar, "llm_timeout": args.llm_timeout,
+                "llm_retries": args.llm_retries}  # fmt: skip
+    llm_config(LearnConfig("-", **settings))  # raises LLMConfigError saying what is missing
+    return settings
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
@@ -67,7 +87,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
         return 2
     try:
         run, config = _run_and_config(args)
-    except (FileExistsError, FileNotFoundError) as err:
+        llm_config(config)  # on --resume too: the key comes from the environment
+    except (FileExistsError, FileNotFoundError, LLMConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"run directory: {run.path}", file=sys.stderr)
@@ -81,11 +102,19 @@ def cmd_learn(args: argparse.Namespace) -> int:
         f"{report['env']}: {report['successes']}/{report['episodes']} episodes solved "
         f"(streak {report['success_streak']}), {report['total_env_steps']} env steps, first success at "
         f"step {report['steps_to_first_success']}, correct model at step {report['steps_to_correct_model']}, "
-        f"synthesis {report['synthesis_seconds']:.1f} s; report {run.path / 'report.json'}"
+        f"synthesis {report['synthesis_seconds']:.1f} s{_llm_summary(report)}; report {run.path / 'report.json'}"
     )  # fmt: skip
     if config.until_correct:
         return 0 if report["steps_to_correct_model"] is not None else 1
     return 0 if report["success_streak"] >= config.streak else 1
+
+
+def _llm_summary(report: dict[str, Any]) -> str:
+    if report["config"]["proposer"] != "llm":
+        return ""
+    replayed = f", {report['llm_replayed']} replayed" if report["llm_replayed"] else ""
+    return (f", LLM {report['llm_calls']} calls{replayed}, {report['llm_tokens']} tokens, "
+            f"{report['llm_seconds']:.1f} s")  # fmt: skip
 
 
 def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
@@ -93,7 +122,7 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
         run = RunDir(args.resume)
         return run, LearnConfig(**run.config())
     config = LearnConfig(
-        args.env, episodes=args.episodes, seed=args.seed, proposer=args.proposer,
+        args.env, episodes=args.episodes, seed=args.seed, **llm_settings(args),
         planner=args.planner, horizon=args.horizon, streak=args.streak,
         budget_seconds=args.budget_seconds, explore_steps=args.explore_steps,
         correctness=not args.no_correctness, max_nodes=args.max_nodes,
