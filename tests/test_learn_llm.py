@@ -200,3 +200,20 @@ def test_a_run_killed_during_an_llm_call_resumes_without_repeating_answered_call
     outcomes = [c["outcome"] for c in events(run, "llm_call")]
     assert outcomes == ["reply", "replayed", "reply"]
     assert len(events(run, "synthesis_start")) == 1 and len(events(run, "synthesis")) == 1
+
+
+def test_curriculum_takes_the_llm_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two stages with the LLM proposer: one call in all (the second stage keeps the model), and
+    the curriculum report adds up the stages' calls and tokens."""
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    root = tmp_path / "cur"
+    with FakeOpenAI(default=reply(REFERENCE, 100, 10)) as server:
+        status = main(["curriculum", "--envs", "MiniGrid-Empty-5x5-v0,MiniGrid-Empty-6x6-v0",
+                       "--llm-model", "m", "--llm-base-url", server.base_url,
+                       "--explore-steps", "0", "--episodes", "12", "--run-dir", str(root)])  # fmt: skip
+        sent = len(server.requests)
+    assert status == 0
+    report = json.loads((root / "report.json").read_text())
+    assert report["completed"] and sent == 1
+    assert (report["llm_calls"], report["llm_tokens"]) == (1, 110)
+    assert [s["config"]["proposer"] for s in report["stages"]] == ["llm", "llm"]

@@ -124,6 +124,8 @@ def write_report(
         "total_env_steps": sum(s["total_env_steps"] for s in stages),
         "synthesis_calls": sum(s["synthesis_calls"] for s in stages),
         "synthesis_seconds": round(sum(s["synthesis_seconds"] for s in stages), 3),
+        "llm_calls": sum(s.get("llm_calls", 0) for s in stages),
+        "llm_tokens": sum(s.get("llm_tokens", 0) for s in stages),
         "final_model": stages[-1]["final_model"] if stages else None,
         "stages": stages,
     }  # fmt: skip
