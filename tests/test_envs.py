@@ -26,12 +26,10 @@ from worldcoder.envs import (
     write_jsonl,
 )
 from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, MiniGridObjectEnv, minigrid_env_ids
-from worldcoder.envs.sokoban import Level, level_text
+from worldcoder.envs.sokoban import Level, boxoban_levels_path, level_text
 from worldcoder.envs.taxi import TaxiObjectEnv, taxi_env_ids
 
-BOXOBAN = (
-    Path(__file__).parents[1] / ".." / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
-)
+BOXOBAN = boxoban_levels_path()
 MINIGRID_IDS = minigrid_env_ids()
 TAXI_ID = taxi_env_ids()[-1]
 DIRS = ((1, 0), (0, 1), (-1, 0), (0, -1))
@@ -363,7 +361,6 @@ def test_render_text_round_trips_level() -> None:
     assert level_text(level, level.player, level.boxes) == "\n".join(rows)
 
 
-@pytest.mark.skipif(not BOXOBAN.exists(), reason="shared boxoban data not present")
 def test_boxoban_file() -> None:
     levels = load_levels(BOXOBAN)
     assert len(levels) == 1000
