@@ -86,6 +86,16 @@ def program_modules(*paths: Path) -> list[Module]:
     return out
 
 
+def well_formed_reference(facts: Domain, name: str = "well_formed") -> C.Program:
+    """The domain's reference model with `name()`: all its well-formedness properties at once
+    (the assumption of a bounded-equivalence proof over well-formed states)."""
+    modules = program_modules(facts.reference_path, facts.well_formed_path)
+    body = " and ".join(well_formed_properties(modules, facts)) or "true"
+    return check_modules(
+        [*modules, parse_module(f"def {name}() -> bool = {body}", "<well-formed>")]
+    )
+
+
 def well_formed_properties(modules: Sequence[Module], facts: Domain) -> list[str]:
     """Calls (DSL text) of the domain's well-formedness properties: the parameterless bool
     functions of its well-formedness file, in file order."""
