@@ -58,6 +58,7 @@ def taxi() -> C.Program:
 
 ALL_FILES = (
     "prelude", "minigrid_prior", "minigrid", "sokoban_prior", "sokoban", "taxi_prior", "taxi",
+    "minigrid_well_formed", "sokoban_well_formed", "taxi_well_formed",
 )  # fmt: skip
 
 
