@@ -146,7 +146,8 @@ def test_wheel_install_learns_from_anywhere_and_its_models_move(
     for file in where.stdout.split():
         assert Path(file).is_relative_to(venv), where.stdout
     learned = run(str(venv / "bin" / "worldcoder"), "learn", "--env", "MiniGrid-Empty-5x5-v0",
-                  "--episodes", "3", "--max-env-steps", "150", "--run-dir", "run", timeout=120)  # fmt: skip
+                  "--episodes", "3", "--streak", "2", "--max-env-steps", "150", "--run-dir", "run",
+                  timeout=120)  # fmt: skip
     assert learned.returncode == 0, learned.stderr
     report = json.loads((work / "run" / "report.json").read_text())
     assert report["steps_to_correct_model"] is not None  # the reference model was found
