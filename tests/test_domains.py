@@ -20,12 +20,14 @@ from dsl.values import state_from_json
 from synth import Spec
 from synth.score import check_candidate, program_text
 from worldcoder.agent import Agent, LearnConfig
+from worldcoder.cli import main
 from worldcoder.correctness import program_modules, well_formed_properties
 from worldcoder.domains import domain, env_domain
 from worldcoder.envs import collect, load_levels
 from worldcoder.envs.registry import DOMAINS
 from worldcoder.envs.sokoban import LEVEL_SETS, level_set_path
 from worldcoder.rundir import RunDir
+from worldcoder.synth_cli import prior_file
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVS = {"minigrid": "MiniGrid-DoorKey-5x5-v0", "sokoban": "Sokoban", "taxi": "Taxi-v4"}
@@ -136,3 +138,20 @@ def test_learn_on_sokoban_plays_the_bundled_levels_in_turn(tmp_path: Path) -> No
         boxes = {(o["x"], o["y"]) for o in state["objects"] if o["kind"] == "box"}
         assert boxes == set(level.boxes)
     assert json.loads((run.path / "config.json").read_text())["level_file"] is None
+
+
+def test_cli_takes_library_and_level_set_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`synth --prior minigrid_prior` names the library module; `learn --level-file boxoban` keeps
+    the set's name in config.json (so a resumed run finds it), a path is made absolute."""
+    assert prior_file("minigrid_prior") == library_path("minigrid_prior")
+    assert prior_file("my_prior.wc") == Path("my_prior.wc")
+    monkeypatch.chdir(tmp_path)
+    for levels, kept in (("boxoban", "boxoban"), ("lv.txt", str(tmp_path / "lv.txt"))):
+        (tmp_path / "lv.txt").write_text(level_set_path("bundled").read_text())
+        run = tmp_path / f"run-{levels}"
+        code = main(["learn", "--env", "Sokoban", "--level-file", levels, "--max-env-steps", "3",
+                     "--no-correctness", "--run-dir", str(run)])  # fmt: skip
+        assert code == 1  # three steps solve nothing
+        assert json.loads((run / "config.json").read_text())["level_file"] == kept
