@@ -59,9 +59,9 @@ def reference_body() -> str:
     from dsl.parse import parse_file
     from dsl.pretty import pretty
     from dsl.syntax import Import
-    from worldcoder.correctness import MODELS, REFERENCES
+    from worldcoder.domains import domain
 
-    module = parse_file(MODELS / REFERENCES["minigrid"])
+    module = parse_file(domain("minigrid").reference_path)
     return pretty(
         replace(module, items=tuple(i for i in module.items if not isinstance(i, Import)))
     )

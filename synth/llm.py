@@ -50,7 +50,9 @@ GrammarMode = Literal["openai", "vllm", "none"]
 GRAMMAR_MODES: tuple[str, ...] = get_args(GrammarMode)
 _RETRYABLE = frozenset({408, 409, 429})
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.DOTALL)
-_IMPORT = re.compile(r'^[ \t]*import[ \t]+"[^"\n]*"[ \t]*(#[^\n]*)?$', re.MULTILINE)
+_IMPORT = re.compile(
+    r'^[ \t]*import[ \t]+("[^"\n]*"|[A-Za-z_][A-Za-z0-9_]*)[ \t]*(#[^\n]*)?$', re.MULTILINE
+)
 
 
 class LLMConfigError(ValueError):

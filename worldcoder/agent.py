@@ -56,12 +56,11 @@ from synth import Budget, Optimism, Spec, synthesize
 from synth.llm import LLMCall, LLMConfig, Reply
 from synth.score import check_candidate, program_text
 from worldcoder.correctness import check_model
-from worldcoder.envs import ObjectEnv, collect, domain_of, make_env
+from worldcoder.domains import env_domain
+from worldcoder.envs import ObjectEnv, collect, make_env
 from worldcoder.plots import write_plots
 from worldcoder.rundir import RunDir
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
-PRIORS = {"minigrid": "minigrid_prior.wc", "sokoban": "sokoban_prior.wc", "taxi": "taxi_prior.wc"}
 EXPLORERS = ("random", "novelty")
 REPLIES = "llm_replies.jsonl"
 
@@ -76,7 +75,9 @@ class LearnConfig:
     horizon: int = 40
     max_steps: int | None = None
     level_file: str | None = None
-    """Sokoban: the Boxoban-format level file (default: the bundled levels' level 0)."""
+    """Sokoban: a Boxoban-format level file, or the name of a shipped level set ("bundled",
+    "boxoban"; see `worldcoder.envs.sokoban.LEVEL_SETS`). Default: the domain's level set
+    (`worldcoder.domains.Domain.levels`: Sokoban's bundled levels)."""
     level: int | None = None
     """Sokoban: the level index in `level_file` (None: episode e plays level (seed + e) mod
     the number of levels)."""
@@ -159,13 +160,15 @@ class Agent:
         self.config = config
         self.run = run
         self.progress = progress or (lambda _msg: None)
-        self.prior = MODELS / PRIORS[domain_of(config.env)]
+        facts = env_domain(config.env)
+        self.prior = facts.prior_path
         self.prior_spec = Spec(
             (), (self.prior,)
         )  # the prior alone: for checking and writing models
         self.schema = check_file(self.prior).schema
+        levels = config.level_file if config.level_file is not None else facts.levels
         self.env: ObjectEnv = make_env(config.env, max_steps=config.max_steps,
-                                       level_file=config.level_file, level=config.level)  # fmt: skip
+                                       level_file=levels, level=config.level)  # fmt: skip
         self.rng = random.Random(config.seed)
         self.llm = llm_config(config)
         self.replies = RunReplies(run)

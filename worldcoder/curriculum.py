@@ -29,7 +29,8 @@ from solver import PLANNERS
 from synth import Spec
 from synth.llm import add_arguments as add_llm_arguments
 from synth.score import program_text
-from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, llm_config, model_body
+from worldcoder.agent import Agent, LearnConfig, llm_config, model_body
+from worldcoder.domains import domain
 from worldcoder.envs import domain_of
 from worldcoder.learn_cli import llm_settings, progress_printer
 from worldcoder.rundir import RunDir
@@ -74,7 +75,7 @@ def run_curriculum(
 ) -> dict[str, Any]:
     """Learn every stage in turn (resuming any that were started); the curriculum report."""
     say = progress or (lambda _msg: None)
-    prior = MODELS / PRIORS[domain_of_all(config.envs)]
+    prior = domain(domain_of_all(config.envs)).prior_path
     inherited: list[dict[str, Any]] = []
     model: str | None = None
     reports: list[dict[str, Any]] = []

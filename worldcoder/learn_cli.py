@@ -19,6 +19,7 @@ from synth.llm import LLMConfigError
 from synth.llm import add_arguments as add_llm_arguments
 from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
 from worldcoder.envs import EnvError, domain_of, make_env
+from worldcoder.envs.sokoban import LEVEL_SET_NAMES, LEVEL_SETS
 from worldcoder.rundir import RunDir
 
 
@@ -50,10 +51,12 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--until-correct", action="store_true",
                    help="keep acting until a model is proved correct and the task solved once")  # fmt: skip
     p.add_argument("--max-env-steps", type=positive, default=None, help="stop after N env steps")
-    p.add_argument("--level-file", default=None,
-                   help="Sokoban: a Boxoban-format level file (default: bundled level 0)")  # fmt: skip
+    p.add_argument("--level-file", default=None, metavar="FILE|SET",
+                   help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES}) "
+                        "(default: bundled)")  # fmt: skip
     p.add_argument("--level", type=natural, default=None,
-                   help="Sokoban: the level in --level-file (default: episode e plays level seed + e)")  # fmt: skip
+                   help="Sokoban: the level in --level-file (default: episode e plays level (seed + e) "
+                        "mod the number of levels)")  # fmt: skip
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/ENV-seedS-TIME")
     p.add_argument(
         "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
@@ -139,8 +142,9 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
 
 
 def _absolute(path: str | None) -> str | None:
-    """A path that still names the same file when the run is resumed from elsewhere."""
-    return None if path is None else str(Path(path).resolve())
+    """A path that still names the same file when the run is resumed from elsewhere (a shipped
+    level set's name is kept as it is)."""
+    return path if path is None or path in LEVEL_SETS else str(Path(path).resolve())
 
 
 def progress_printer(stream: TextIO, every: float = 1.0) -> Callable[[str], None]:
