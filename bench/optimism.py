@@ -183,10 +183,9 @@ def task_transitions(env_id: str, horizon: int, starts: int = 3, walks: int = 3)
 def _reference(env_id: str) -> tuple[Any, Any]:
     from dsl.check import check_file
     from dsl.compile import compile_program
-    from worldcoder.correctness import MODELS, REFERENCES
-    from worldcoder.envs import domain_of
+    from worldcoder.domains import env_domain
 
-    program = check_file(MODELS / REFERENCES[domain_of(env_id)])
+    program = check_file(env_domain(env_id).reference_path)
     return compile_program(program), program.schema
 
 

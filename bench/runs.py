@@ -17,15 +17,16 @@ SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_T
 """One thread per job: the runner already puts one job on each core."""
 
 
-def run_cli(args: list[str], wall_seconds: float) -> int | None:
+def run_cli(args: list[str], wall_seconds: float, env: dict[str, str] | None = None) -> int | None:
     """`python -m worldcoder.cli ARGS`, output dropped: its exit status (0 or 1), or None when the
-    wall-clock cap cut it. A crash (any other exit status) raises with the end of its stderr."""
+    wall-clock cap cut it. A crash (any other exit status) raises with the end of its stderr.
+    `env` adds environment variables (an API key, say) to this process's."""
     cmd = [sys.executable, "-m", "worldcoder.cli", *args]
     with tempfile.TemporaryFile("w+") as err:
         try:
             proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
                                   timeout=wall_seconds, check=False,
-                                  env={**os.environ, **SINGLE_THREAD})  # fmt: skip
+                                  env={**os.environ, **SINGLE_THREAD, **(env or {})})  # fmt: skip
         except subprocess.TimeoutExpired:
             return None
         if proc.returncode not in (0, 1):

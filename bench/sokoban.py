@@ -1,5 +1,6 @@
 """Sokoban: env steps to a correct model learned on the bundled levels, then planning in the
-learned model on the 1,000 Boxoban levels of ``../shared/data/boxoban/unfiltered-test-000.txt``.
+learned model on the 1,000 shipped Boxoban levels (``--level-file boxoban``:
+``worldcoder/envs/levels/boxoban/unfiltered-test-000.txt``).
 
 Learning (``learn/seedS`` jobs). The agent (`worldcoder.agent.Agent`: offline enumerative
 proposer, BFS planner) acts on the six bundled levels (``worldcoder/envs/levels/bundled.txt``),
@@ -43,8 +44,8 @@ from bench.suite import Job
 
 NAME = "sokoban"
 ROOT = Path(__file__).resolve().parents[1]
-BOXOBAN = ROOT.parent / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
-REFERENCE = ROOT / "models" / "sokoban.wc"
+LEVELS = "boxoban"
+"""The shipped Boxoban level set (`worldcoder.envs.sokoban.LEVEL_SETS`)."""
 SOURCES = ("dsl", "solver", "synth", "worldcoder", "models")
 CACHE = Path(tempfile.gettempdir()) / "worldcoder-bench-sokoban"
 MODELS = ("learned", "reference")
@@ -146,14 +147,16 @@ def compile_model(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from dsl.compile import compile_program
     from synth import Spec
     from synth.score import check_candidate
-    from worldcoder.agent import MODELS as PRIORS_DIR
+    from worldcoder.domains import domain
 
+    facts = domain("sokoban")
     if params["model"] == "reference":
-        return compile_program(check_file(REFERENCE)), {"model_sha256": _sha(REFERENCE.read_text())}
+        reference = facts.reference_path
+        return compile_program(check_file(reference)), {"model_sha256": _sha(reference.read_text())}
     learned = learned_model(params["learn"])
     if "error" in learned:
         raise RuntimeError(learned["error"])
-    prior = Spec((), (PRIORS_DIR / "sokoban_prior.wc",))
+    prior = Spec((), (facts.prior_path,))
     model = compile_program(check_candidate(prior, learned["model"]))
     keys = ("model_sha256", "steps_to_correct_model", "last_correctness", "cached")
     return model, {k: learned[k] for k in keys}
@@ -201,10 +204,10 @@ def plan_level(model: Any, level: Any, params: dict[str, Any]) -> dict[str, Any]
 
 
 def run_plan(params: dict[str, Any]) -> dict[str, Any]:
-    from worldcoder.envs.sokoban import load_levels
+    from worldcoder.envs.sokoban import level_source, load_levels
 
     model, about = compile_model(params)
-    levels = load_levels(params["level_file"])
+    levels = load_levels(level_source(params["level_file"]))
     rows = []
     for index in range(params["first"], params["last"]):
         rows.append({"level": index, **plan_level(model, levels[index], params)})
@@ -221,7 +224,7 @@ def _learn_params(seed: int, quick: bool) -> dict[str, Any]:
 def jobs(quick: bool) -> list[Job]:
     seeds = [0] if quick else [0, 1, 2]
     count, chunk = (10, 10) if quick else (1000, 50)
-    plan = {"level_file": str(BOXOBAN), "timeout": 10.0 if quick else 30.0,
+    plan = {"level_file": LEVELS, "timeout": 10.0 if quick else 30.0,
             "max_nodes": 1_000_000, "learn": _learn_params(0, quick), "quick": quick}  # fmt: skip
     out = [Job(NAME, "learn/seed0", {"kind": "learn", "quick": quick, **_learn_params(0, quick)})]
     for model in ("reference", "learned"):

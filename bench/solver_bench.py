@@ -20,12 +20,13 @@ from typing import Any
 
 from dsl import core as C
 from dsl.check import check_file
+from dsl.parse import library_path
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
 from solver import Bounds, Limits, Theory, check_consistency, equivalent, optimistic, plan
 from worldcoder.envs import collect, make_env
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "models"
+MODELS = library_path("prelude").parent  # the model library, models/
 OUT = ROOT / "bench" / "results"
 ENCODINGS = (("int", "datatype"), ("int", "int"), ("bv", "datatype"), ("bv", "int"))
 

@@ -24,15 +24,11 @@ from dsl.check import check_file
 from dsl.compile import compile_program
 from dsl.interp import run_step
 from dsl.values import Mission, State, state_from_json
+from worldcoder.domains import env_domain
 from worldcoder.envs import SokobanEnv, bundled_levels_path, collect, load_levels, make_env
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "results"
-MODELS = {
-    "minigrid": "models/minigrid.wc",
-    "sokoban": "models/sokoban.wc",
-    "taxi": "models/taxi.wc",
-}
 DEFAULT_ENVS = (
     "MiniGrid-Empty-8x8-v0",
     "MiniGrid-DoorKey-8x8-v0",
@@ -41,10 +37,6 @@ DEFAULT_ENVS = (
     "Sokoban",
     "Taxi-v4",
 )
-
-
-def domain(env_id: str) -> str:
-    return "minigrid" if env_id.startswith("MiniGrid") else env_id.split("-")[0].lower()
 
 
 def record_steps(env_id: str, steps: int, seed: int) -> list[dict[str, Any]]:
@@ -103,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for env_id in args.envs.split(","):
-        program = check_file(ROOT / MODELS[domain(env_id)])
+        program = check_file(env_domain(env_id).reference_path)
         model = compile_program(program)
         records = record_steps(env_id, args.steps, args.seed)
         inputs: list[tuple[State, str, Mission]] = [

@@ -18,7 +18,7 @@ one box, so random play sometimes solves it) and one extra level whose boxes sta
 (15 steps; `SOKOBAN_EXTRA_LEVEL`): random play on the bundled levels alone never moves a box off
 a target or reaches a partly solved state, so those rules could not be identified. Sokoban
 models are also checked against models/sokoban.wc with the solver (bounded equivalence on every
-well-formed state of a walled 6x6 grid with up to 5 more objects).
+well-formed state (models/sokoban_well_formed.wc) of a walled 6x6 grid with up to 5 more objects).
 
     python bench/synth_bench.py [--jobs 2] [--families Empty-5x5,Sokoban,...] [--sizes 100,1000]
 
@@ -43,17 +43,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dsl import core as C  # noqa: E402
-from dsl.check import check_file, check_modules  # noqa: E402
+from dsl.check import check_file  # noqa: E402
 from dsl.compile import compile_program  # noqa: E402
-from dsl.parse import load_modules, parse_module  # noqa: E402
 from dsl.values import Mission, state_from_json, transition_from_json  # noqa: E402
 from solver import Bounds, equivalent  # noqa: E402
 from synth import Optimism, Spec, synthesize  # noqa: E402
 from synth.score import program_text  # noqa: E402
+from worldcoder.correctness import well_formed_reference  # noqa: E402
+from worldcoder.domains import domain, env_domain  # noqa: E402
 from worldcoder.envs import collect, make_env  # noqa: E402
 
 OUT = ROOT / "bench" / "results"
-MODELS = ROOT / "models"
 SIZES = (100, 250, 500, 1000)
 DATA_SEED = 0
 HELDOUT_SEED = 1000
@@ -65,13 +65,14 @@ HELDOUT_DEFAULT = (20, MAX_STEPS)
 
 Record = dict[str, Any]
 
-# env id, prior, horizon of the optimism start (reset with HELDOUT_SEED)
-FAMILIES: dict[str, tuple[str, str, int]] = {
-    "Empty-5x5": ("MiniGrid-Empty-5x5-v0", "minigrid_prior.wc", 20),
-    "DoorKey-5x5": ("MiniGrid-DoorKey-5x5-v0", "minigrid_prior.wc", 30),
-    "Unlock": ("MiniGrid-Unlock-v0", "minigrid_prior.wc", 30),
-    "Sokoban": ("Sokoban", "sokoban_prior.wc", 10),
-    "Taxi": ("Taxi-v4", "taxi_prior.wc", 30),
+# env id, horizon of the optimism start (reset with HELDOUT_SEED); the prior is the domain's
+# (worldcoder.domains)
+FAMILIES: dict[str, tuple[str, int]] = {
+    "Empty-5x5": ("MiniGrid-Empty-5x5-v0", 20),
+    "DoorKey-5x5": ("MiniGrid-DoorKey-5x5-v0", 30),
+    "Unlock": ("MiniGrid-Unlock-v0", 30),
+    "Sokoban": ("Sokoban", 10),
+    "Taxi": ("Taxi-v4", 30),
 }
 
 SOKOBAN_EXTRA_LEVEL = """; boxes on targets
@@ -82,14 +83,6 @@ SOKOBAN_EXTRA_LEVEL = """; boxes on targets
 #     #
 #######
 """
-SOKOBAN_WELL_FORMED = (
-    "all(o in objects: o.x >= 0 and o.y >= 0"
-    " and not (o.kind != Kind.target and o.x == agent.x and o.y == agent.y)"
-    " and count(p in objects: p.x == o.x and p.y == o.y and p.kind == o.kind) == 1"
-    " and (o.kind != Kind.wall or count(p in objects: p.x == o.x and p.y == o.y) == 1))"
-    " and count(o in objects: o.kind == Kind.box) == count(o in objects: o.kind == Kind.target)"
-    " and any(o in objects: o.kind == Kind.box)"
-)
 
 
 # ----------------------------------------------------------------------------- data
@@ -167,8 +160,7 @@ def agreement(program: C.Program, recs: list[Record]) -> dict[str, Any]:
 
 
 def sokoban_proof(learned: C.Program) -> dict[str, Any]:
-    reference = check_modules([*load_modules(MODELS / "sokoban.wc"),
-                               parse_module(f"def well_formed() -> bool = {SOKOBAN_WELL_FORMED}", "<assume>")])  # fmt: skip
+    reference = well_formed_reference(domain("sokoban"))  # models/sokoban_well_formed.wc
     proof = equivalent(reference, learned, Bounds(6, 6, 5, walls=True),
                        Mission.of("push every box onto a target"), assume="well_formed")  # fmt: skip
     return {"bounds": "6x6 walled, 5 objects", "status": proof.status,
@@ -177,8 +169,8 @@ def sokoban_proof(learned: C.Program) -> dict[str, Any]:
 
 
 def run(family: str, n: int, workdir: str) -> dict[str, Any]:
-    env_id, prior_name, horizon = FAMILIES[family]
-    prior = MODELS / prior_name
+    env_id, horizon = FAMILIES[family]
+    prior = env_domain(env_id).prior_path
     schema = check_file(prior).schema
     extra = extra_level_file(Path(workdir))
     recs = records(family, n, DATA_SEED, extra)
@@ -343,8 +335,8 @@ def main() -> int:
         "families": {
             f: {
                 "env": FAMILIES[f][0],
-                "prior": f"models/{FAMILIES[f][1]}",
-                "optimism_horizon": FAMILIES[f][2],
+                "prior": f"models/{env_domain(FAMILIES[f][0]).prior}.wc",
+                "optimism_horizon": FAMILIES[f][1],
                 "runs": {str(n): runs[f][n] for n in sorted(runs[f])},
                 "transitions_needed": transitions_needed(runs[f]),
             }

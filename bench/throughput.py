@@ -36,14 +36,15 @@ def jobs(quick: bool) -> list[Job]:
 
 
 def run_job(params: dict[str, Any]) -> dict[str, Any]:
-    from bench.step_speed import domain, record_steps, time_adapter, time_raw_env
+    from bench.step_speed import record_steps, time_adapter, time_raw_env
     from dsl.check import check_file
     from dsl.compile import compile_program
     from dsl.interp import run_step
     from dsl.values import Mission, state_from_json
+    from worldcoder.domains import env_domain
 
     env, seed = params["env"], params["seed"]
-    program = check_file(Path(__file__).resolve().parents[1] / "models" / f"{domain(env)}.wc")
+    program = check_file(env_domain(env).reference_path)
     model = compile_program(program)
     records = record_steps(env, params["steps"], seed)
     inputs = [(state_from_json(program.schema, r["state"]), r["action"], Mission.of(r["mission"]))

@@ -1,7 +1,7 @@
 """Validate the reference models in models/ against the real environments, step by step.
 
 For every family (the 16 MiniGrid families, Sokoban on the bundled levels, Sokoban on the
-Boxoban levels in ../shared/data/boxoban, Taxi) two kinds of episodes are played through the
+Boxoban levels shipped in worldcoder/envs/levels/boxoban, Taxi) two kinds of episodes are played through the
 real environment adapters (`worldcoder.envs`):
 
 * random: the random policy of `worldcoder.envs.collect` (uniform over the actions);
@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from dsl.check import check_file  # noqa: E402
 from dsl.values import Mission  # noqa: E402
+from worldcoder.domains import domain as domain_facts  # noqa: E402
 from worldcoder.envs import (  # noqa: E402
     ObjectEnv,
     bundled_levels_path,
@@ -49,11 +50,10 @@ from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, minigrid_env_ids  # 
 from worldcoder.validate import Agreement, validate_model  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "validate_models.json"
-BOXOBAN = ROOT.parent / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
 MODELS = {
-    "minigrid": ROOT / "models" / "minigrid.wc",
-    "sokoban": ROOT / "models" / "sokoban.wc",
-    "taxi": ROOT / "models" / "taxi.wc",
+    "minigrid": domain_facts("minigrid").reference_path,
+    "sokoban": domain_facts("sokoban").reference_path,
+    "taxi": domain_facts("taxi").reference_path,
 }
 RANDOM_MAX_STEPS = 100
 GUIDED_MAX_STEPS = 300
@@ -83,7 +83,7 @@ def level_file(family: str) -> str | None:
     if family == "Sokoban-bundled":
         return str(bundled_levels_path())
     if family == "Sokoban-boxoban":
-        return str(BOXOBAN)
+        return "boxoban"
     return None
 
 

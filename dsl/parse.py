@@ -119,6 +119,30 @@ def read_source(path: Path) -> str:
         ) from None
 
 
+LIBRARY = "models"
+"""The package holding the library modules that `import NAME` names (models/NAME.wc): the
+priors, the reference models and the prelude, shipped as package data."""
+
+
+def library_path(name: str) -> Path:
+    """The file of library module `name` (it may not exist)."""
+    return Path(str(resources.files(LIBRARY).joinpath(f"{name}.wc")))
+
+
+def library_names() -> list[str]:
+    """The library modules there are, sorted."""
+    folder = resources.files(LIBRARY)
+    return sorted(f.name[:-3] for f in folder.iterdir() if f.name.endswith(".wc"))
+
+
+def _library_target(item: S.LibraryImport) -> Path:
+    target = library_path(item.name)
+    if not target.is_file():
+        known = ", ".join(library_names())
+        raise DslError.at(item.pos, f"no library module {item.name!r} (the library has: {known})")
+    return target
+
+
 def parse_file(path: str | Path) -> S.Module:
     p = Path(path)
     return parse_module(read_source(p), str(p))
@@ -147,6 +171,8 @@ def load_modules(path: str | Path) -> list[S.Module]:
                         item.pos, f"imported file not found: {item.path!r} ({target})"
                     )
                 targets.append(target)
+            elif isinstance(item, S.LibraryImport):
+                targets.append(_library_target(item))
         return module, targets
 
     first = visit(Path(path))
@@ -488,6 +514,9 @@ class _Builder(lark.Transformer[Token, Any]):
 
     def import_decl(self, c: list[Token]) -> S.Import:
         return S.Import(str(c[1])[1:-1], self.at(c[0]))
+
+    def library_import(self, c: list[Token]) -> S.LibraryImport:
+        return S.LibraryImport(self.name_of(c[1]), self.at(c[0]))
 
     def enum_decl(self, c: list[Any]) -> S.EnumDecl:
         return S.EnumDecl(self.name_of(c[1]), c[3], self.at(c[0]))

@@ -37,6 +37,8 @@ def pretty_item(item: S.Item) -> str:
     match item:
         case S.Import(path):
             return f'import "{path}"'
+        case S.LibraryImport(name):
+            return f"import {name}"
         case S.EnumDecl(name, members):
             return f"enum {name} {{ {', '.join(members)} }}"
         case S.ActionsDecl(members):

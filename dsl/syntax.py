@@ -203,7 +203,17 @@ Expr = (
 
 @dataclass(frozen=True, slots=True)
 class Import:
+    """`import "path"`: a file, relative to the importing file."""
+
     path: str
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryImport:
+    """`import name`: the library module `name` (`models/name.wc`, shipped with the package)."""
+
+    name: str
     pos: Pos = _pos()
 
 
@@ -289,7 +299,16 @@ class OutcomeDecl:
     pos: Pos = _pos()
 
 
-Item = Import | EnumDecl | ActionsDecl | RecordDecl | FnDecl | TransitionDecl | OutcomeDecl
+Item = (
+    Import
+    | LibraryImport
+    | EnumDecl
+    | ActionsDecl
+    | RecordDecl
+    | FnDecl
+    | TransitionDecl
+    | OutcomeDecl
+)
 
 
 @dataclass(frozen=True, slots=True)

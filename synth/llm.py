@@ -13,11 +13,18 @@ most `budget.repair_rounds` repairs. Each HTTP attempt counts in `Cost.llm_calls
 program (timeout, 429/5xx, malformed or off-grammar reply) in `Cost.llm_failures`. The client's
 own retries are off: this module retries 429, 5xx, timeouts and connection errors with
 exponential backoff (honouring Retry-After), and never raises on a bad reply.
+
+A caller may pass a `ReplyLog`: every answered request (keyed by a hash of what was sent) is
+recorded there, and a request already answered is served from it without an HTTP call, so a
+learning run killed during synthesis repeats none of the calls it had paid for. An `on_call`
+observer hears of every attempt (`LLMCall`: outcome, tokens, seconds, whether it was replayed).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import os
 import random
@@ -25,7 +32,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, Protocol, cast, get_args
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
@@ -43,7 +50,9 @@ GrammarMode = Literal["openai", "vllm", "none"]
 GRAMMAR_MODES: tuple[str, ...] = get_args(GrammarMode)
 _RETRYABLE = frozenset({408, 409, 429})
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.DOTALL)
-_IMPORT = re.compile(r'^[ \t]*import[ \t]+"[^"\n]*"[ \t]*(#[^\n]*)?$', re.MULTILINE)
+_IMPORT = re.compile(
+    r'^[ \t]*import[ \t]+("[^"\n]*"|[A-Za-z_][A-Za-z0-9_]*)[ \t]*(#[^\n]*)?$', re.MULTILINE
+)
 
 
 class LLMConfigError(ValueError):
@@ -87,6 +96,7 @@ class LLMConfig:
         env: Mapping[str, str] | None = None,
         timeout: float = 120.0,
         max_retries: int = 4,
+        seed: int = 0,
     ) -> LLMConfig:
         """Flags first, then OPENAI_API_KEY / OPENAI_BASE_URL; a clear error if anything is missing."""
         environ = os.environ if env is None else env
@@ -105,6 +115,7 @@ class LLMConfig:
             grammar=cast(GrammarMode, grammar),
             timeout=timeout,
             max_retries=max_retries,
+            seed=seed,
         )
 
 
@@ -143,10 +154,45 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class LLMCall:
+    """One attempt at the endpoint, as an observer hears of it.
+
+    `outcome`: "reply" (a usable text came back), "empty" (an answer with nothing usable),
+    "retry" (429, 5xx, timeout or connection error; tried again), "refused" (a 4xx such as a bad
+    key: the endpoint is given up), "replayed" (answered from the `ReplyLog`, no HTTP call)."""
+
+    outcome: Literal["reply", "empty", "retry", "refused", "replayed"]
+    tokens: int = 0
+    seconds: float = 0.0
+    detail: str = ""
+
+
+class ReplyLog(Protocol):
+    """Where answered requests are kept: `get` a recorded reply by key, `put` a new one."""
+
+    def get(self, key: str) -> Reply | None: ...
+
+    def put(self, key: str, reply: Reply) -> None: ...
+
+
+def request_key(config: LLMConfig, messages: list[Message], turns: list[Turn]) -> str:
+    """A stable hash of everything one request sends (model, grammar mode, prompt, repairs)."""
+    sent = {
+        "model": config.model,
+        "grammar": config.grammar,
+        "temperature": config.temperature,
+        "messages": messages,
+        "turns": [[t.reply.text, t.errors] for t in turns],
+    }
+    return hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
 class Retry:
     """A transient failure; `after` is the server's Retry-After in seconds, if it sent one."""
 
     after: float | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -274,6 +320,10 @@ class LLMProposer:
     """time.monotonic() after which no call starts."""
     client: openai.OpenAI | None = None
     sleep: Callable[[float], None] = time.sleep
+    replies: ReplyLog | None = None
+    """Answered requests: consulted before, and written after, every HTTP call."""
+    on_call: Callable[[LLMCall], None] | None = None
+    """Hears of every attempt (for the run's events)."""
     broken: str | None = field(default=None, init=False)
     """Why the endpoint is unusable (a 4xx such as a bad key or an unknown model), if it is."""
     prior: list[Module] = field(default_factory=list, init=False)
@@ -318,21 +368,40 @@ class LLMProposer:
         return [] if text is None else [text]
 
     def _call(self, messages: list[Message], turns: list[Turn]) -> Reply | None:
-        """One request, retried on transient errors; None when it failed or the budget ran out."""
+        """One request, retried on transient errors; None when it failed or the budget ran out.
+        A request the `ReplyLog` has already seen answered is served from it."""
+        key = request_key(self.config, messages, turns)
+        if self.exhausted():
+            return None
+        if self.replies is not None and (known := self.replies.get(key)) is not None:
+            self.cost.llm_replayed += 1
+            self._tell(LLMCall("replayed", known.tokens))
+            return known
         for attempt in range(self.config.max_retries + 1):
             if self.exhausted():
                 return None
             self.cost.llm_calls += 1
+            started = time.monotonic()
             got = self._attempt(messages, turns)
+            seconds = time.monotonic() - started
             if isinstance(got, Reply):
                 self.cost.llm_tokens += got.tokens
                 self.cost.llm_failures += int(got.text is None)
+                self._tell(LLMCall("reply" if got.text else "empty", got.tokens, seconds))
+                if self.replies is not None:
+                    self.replies.put(key, got)
                 return got
             self.cost.llm_failures += 1
+            detail = self.broken or ("" if got is None else got.reason)
+            self._tell(LLMCall("refused" if got is None else "retry", 0, seconds, detail))
             if got is None or attempt == self.config.max_retries:
                 return None
             self._backoff(attempt, got.after)
         return None
+
+    def _tell(self, call: LLMCall) -> None:
+        if self.on_call is not None:
+            self.on_call(call)
 
     def _attempt(self, messages: list[Message], turns: list[Turn]) -> Reply | Retry | None:
         """A reply (maybe empty), Retry after a transient failure, None after a permanent one."""
@@ -341,11 +410,11 @@ class LLMProposer:
             return self._send(messages, turns)
         except openai.APIConnectionError as err:  # includes timeouts
             log.info("LLM call failed: %s", err)
-            return Retry()
+            return Retry(reason=type(err).__name__)
         except openai.APIStatusError as err:
             if err.status_code in _RETRYABLE or err.status_code >= 500:
                 log.info("LLM call failed with HTTP %d", err.status_code)
-                return Retry(_retry_after(err))
+                return Retry(_retry_after(err), f"HTTP {err.status_code}")
             self.broken = f"HTTP {err.status_code}: {err.message}"
             log.warning("the LLM endpoint refused the request (%s); giving up", self.broken)
             return None
@@ -423,6 +492,8 @@ def run_llm(
     *,
     client: openai.OpenAI | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    replies: ReplyLog | None = None,
+    on_call: Callable[[LLMCall], None] | None = None,
 ) -> Result:
     """REx over LLM proposals until a consistent (and optimistic, if asked) program or budget's end.
 
@@ -432,7 +503,9 @@ def run_llm(
     """
     started = time.monotonic()
     cost = Cost()
-    proposer = LLMProposer(config, spec, cost, started + spec.budget.seconds, client, sleep)
+    proposer = LLMProposer(
+        config, spec, cost, started + spec.budget.seconds, client, sleep, replies, on_call
+    )
 
     def score_fn(text: str) -> Score:
         cost.candidates += 1

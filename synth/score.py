@@ -17,8 +17,8 @@ from dsl import core as C
 from dsl.check import check_modules
 from dsl.compile import compile_program
 from dsl.errors import DslError, RunError
-from dsl.parse import load_modules, parse_module
-from dsl.syntax import Import, Module
+from dsl.parse import library_path, load_modules, parse_module
+from dsl.syntax import Import, LibraryImport, Module
 from solver.bfs import bfs_plan
 from synth.spec import Spec
 
@@ -67,7 +67,7 @@ def prior_modules(spec: Spec) -> list[Module]:
 def check_candidate(spec: Spec, text: str, prior: list[Module] | None = None) -> C.Program:
     """Parse and check a candidate with the prior in scope; raises DslError."""
     module = parse_module(text, CANDIDATE)
-    imports = [i for i in module.items if isinstance(i, Import)]
+    imports = [i for i in module.items if isinstance(i, Import | LibraryImport)]
     if imports:
         raise DslError.at(
             imports[0].pos, "a candidate must not import files: the prior is already in scope"
@@ -106,9 +106,14 @@ def score(
 
 
 def program_text(spec: Spec, body: str, out_path: Path | None = None) -> str:
-    """A standalone file: imports of the prior (relative to `out_path` when given) + the body."""
+    """A standalone file: imports of the prior + the body. A prior file of the model library is
+    imported by name (`import minigrid_prior`), so the file stays valid wherever it is moved;
+    any other by its path (relative to `out_path` when given)."""
     lines = []
     for p in spec.prior:
+        if library_path(p.stem).resolve() == p.resolve():
+            lines.append(f"import {p.stem}")
+            continue
         target = Path(os.path.relpath(p.resolve(), out_path.resolve().parent)) if out_path else p
         lines.append(f'import "{target.as_posix()}"')
     return "\n".join(lines) + "\n\n" + body.strip() + "\n"

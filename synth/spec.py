@@ -48,6 +48,8 @@ class Cost:
     llm_calls: int = 0
     llm_tokens: int = 0
     llm_failures: int = 0
+    llm_replayed: int = 0
+    """Requests answered from a `ReplyLog` instead of the endpoint (not in `llm_calls`)."""
     seconds: float = 0.0
 
 

@@ -104,6 +104,7 @@ def items(max_leaves: int = 20) -> st.SearchStrategy[S.Item]:
     for_block = st.builds(S.ForBlock, names, names, _tuple_of(update, max_size=3))
     return st.one_of(
         st.builds(S.Import, import_paths),
+        st.builds(S.LibraryImport, names),
         st.builds(S.EnumDecl, names, _tuple_of(members, 1, 5)),
         st.builds(S.ActionsDecl, _tuple_of(members, 1, 5)),
         st.builds(S.RecordDecl, names, _tuple_of(st.builds(S.FieldDecl, names, type_names()))),

@@ -23,6 +23,10 @@ from bench.sample_efficiency import (
 )
 from worldcoder.events import Correctness, Episode, Synthesis
 
+NEEDS_BENCH = (
+    "the PPO baseline needs the bench extra (torch, stable-baselines3): pip install -e '.[bench]'"
+)
+
 
 def _ends(returns: list[float], length: int = 10) -> list[tuple[int, float]]:
     return [(length * (i + 1), r) for i, r in enumerate(returns)]
@@ -135,7 +139,7 @@ def _monitor_ends(monitors: list[tuple[list[float], list[int]]], n_envs: int) ->
 
 
 def test_ppo_log_matches_monitor_and_respects_the_budget() -> None:
-    pytest.importorskip("stable_baselines3")
+    pytest.importorskip("stable_baselines3", reason=NEEDS_BENCH)
     from bench.ppo import PpoRun, train
 
     run = PpoRun("MiniGrid-Empty-5x5-v0", seed=3, budget=2500, wall_seconds=120)
@@ -153,7 +157,7 @@ def test_ppo_log_matches_monitor_and_respects_the_budget() -> None:
 
 
 def test_ppo_stops_at_near_optimal() -> None:
-    pytest.importorskip("stable_baselines3")
+    pytest.importorskip("stable_baselines3", reason=NEEDS_BENCH)
     from bench.ppo import PpoRun, train
 
     # target 0 with a window of 10: "near-optimal" at the end of the tenth episode

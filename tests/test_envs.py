@@ -26,12 +26,10 @@ from worldcoder.envs import (
     write_jsonl,
 )
 from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, MiniGridObjectEnv, minigrid_env_ids
-from worldcoder.envs.sokoban import Level, level_text
+from worldcoder.envs.sokoban import Level, boxoban_levels_path, level_source, level_text
 from worldcoder.envs.taxi import TaxiObjectEnv, taxi_env_ids
 
-BOXOBAN = (
-    Path(__file__).parents[1] / ".." / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
-)
+BOXOBAN = boxoban_levels_path()
 MINIGRID_IDS = minigrid_env_ids()
 TAXI_ID = taxi_env_ids()[-1]
 DIRS = ((1, 0), (0, 1), (-1, 0), (0, -1))
@@ -363,17 +361,18 @@ def test_render_text_round_trips_level() -> None:
     assert level_text(level, level.player, level.boxes) == "\n".join(rows)
 
 
-@pytest.mark.skipif(not BOXOBAN.exists(), reason="shared boxoban data not present")
 def test_boxoban_file() -> None:
+    """The Boxoban test file shipped in the package, with its license, by path or by name."""
     levels = load_levels(BOXOBAN)
     assert len(levels) == 1000
     assert [lv.name for lv in levels[:3]] == ["0", "1", "2"] and levels[-1].name == "999"
     assert all(len(lv.boxes) == len(lv.targets) == 4 for lv in levels)
     assert all(lv.width == lv.height == 10 for lv in levels)
+    assert (BOXOBAN.parent / "LICENSE").read_text().split()[:3] == ["Apache", "License", "Version"]
     env = make_env("Sokoban", level_file=str(BOXOBAN), level=999)
     state, _ = env.reset(seed=0)
     assert (state["agent"]["x"], state["agent"]["y"]) == levels[999].player
-    by_seed = make_env("Sokoban", level_file=str(BOXOBAN))
+    by_seed = make_env("Sokoban", level_file="boxoban")  # the shipped set, by name
     state, _ = by_seed.reset(seed=1234)
     assert (state["agent"]["x"], state["agent"]["y"]) == levels[234].player
     assert sum(o["kind"] == "box" for o in state["objects"]) == 4
@@ -558,3 +557,10 @@ def test_collect_minigrid_and_taxi_records_are_json() -> None:
         assert len(records) <= 15 and records[0]["env"] == env_id
         for record in records:
             assert json.loads(json.dumps(record)) == record
+
+
+def test_level_set_names_and_a_missing_file() -> None:
+    assert load_levels(bundled_levels_path()) == load_levels(level_source("bundled"))
+    assert level_source("./boxoban") == Path("boxoban")  # a path, not the set
+    with pytest.raises(EnvError, match="shipped level set: bundled, boxoban"):
+        make_env("Sokoban", level_file="boxoban-typo")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bench.llm_server import FakeOpenAI, Recorded, error, raw, reply, slow
 from dsl.check import BUILTINS, check_file
 from dsl.errors import DslError
 from dsl.parse import KEYWORDS, grammar_text
@@ -25,7 +26,6 @@ from synth.llm import (
 from synth.prompt import build_prompt, dsl_reference, render_failures, render_transitions
 from synth.score import check_candidate, program_text, score
 from synth.spec import Budget, Cost, Spec
-from tests.fake_openai import FakeOpenAI, Recorded, error, raw, reply, slow
 from worldcoder.envs import collect
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,10 +30,11 @@ from dsl.pretty import pretty
 from dsl.values import Mission, state_from_json, state_to_json
 from worldcoder.envs import bundled_levels_path, collect, make_env
 from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, MiniGridObjectEnv, minigrid_env_ids
+from worldcoder.envs.sokoban import boxoban_levels_path
 from worldcoder.validate import compare, predictor
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
-BOXOBAN = MODELS.parent / ".." / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
+BOXOBAN = boxoban_levels_path()
 DIRS = ((1, 0), (0, 1), (-1, 0), (0, -1))
 JsonState = dict[str, Any]
 
@@ -57,6 +58,7 @@ def taxi() -> C.Program:
 
 ALL_FILES = (
     "prelude", "minigrid_prior", "minigrid", "sokoban_prior", "sokoban", "taxi_prior", "taxi",
+    "minigrid_well_formed", "sokoban_well_formed", "taxi_well_formed",
 )  # fmt: skip
 
 
@@ -159,8 +161,6 @@ def test_minigrid_model_replays_random_episodes(minigrid: C.Program, family: str
 
 @pytest.mark.parametrize("level_file", [str(bundled_levels_path()), str(BOXOBAN)])
 def test_sokoban_model_replays_random_episodes(sokoban: C.Program, level_file: str) -> None:
-    if not Path(level_file).is_file():
-        pytest.skip(f"{level_file} is not available")
     assert mismatches(sokoban, collect("Sokoban", 8, 3, max_steps=50, level_file=level_file)) == []
 
 

@@ -3,9 +3,13 @@ the code is `mypy --strict` and `ruff` clean."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -25,8 +29,39 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one() -> None:
     install_and_run, test = readme_commands()
     assert install_and_run.startswith("pip install -e '.[dev]' && worldcoder ")
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "pip install --quiet -e '.[dev]'" in ci
+    assert "pip install --quiet -e '.[dev,bench,ray]'" in ci
     assert ci.rstrip().splitlines()[-1] == test
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_dev_install_is_light_and_the_heavy_extras_are_separate() -> None:
+    """`[dev]` (the README's first command) pulls neither torch nor stable-baselines3 nor ray, not
+    even through a `worldcoder[...]` self-reference; the PPO and Ray benches have extras of their
+    own, which CI installs."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    heavy = {"torch", "stable-baselines3", "ray"}
+    assert not _requirement_names(project["dependencies"]) & heavy
+    assert not _requirement_names(extras["dev"]) & (heavy | {"worldcoder"})
+    assert {"torch", "stable-baselines3"} <= _requirement_names(extras["bench"])
+    assert "ray" in _requirement_names(extras["ray"])
+
+
+SHARED = re.compile(r"\.\./shared\b|\"shared\"\s*/|/\s*\"shared\"")
+"""A path into the `shared` folder beside the checkout, which exists only on developers' machines."""
+
+
+def test_nothing_reads_outside_the_repository() -> None:
+    """No code, test, doc or default reads that folder (bench/results/ holds records of past runs)."""
+    files = [ROOT / "README.md", ROOT / "pyproject.toml", ROOT / ".ci" / "run"]
+    for folder in ("dsl", "solver", "synth", "worldcoder", "bench", "models", "tests"):
+        files += [p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".md", ".wc")]
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in files if "results" not in p.parts
+            for i, line in enumerate(p.read_text().splitlines(), 1) if SHARED.search(line)]  # fmt: skip
+    assert hits == []
 
 
 def test_readme_dsl_example_type_checks() -> None:
@@ -38,20 +73,41 @@ def test_readme_dsl_example_type_checks() -> None:
     assert program.reward is not None and program.done is not None
 
 
-def test_wheel_ships_the_grammar(tmp_path: Path) -> None:
-    build = tmp_path / "src"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The project's wheel, built offline from a copy of the tree, and the build's log."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    build = tmp / "src"
     shutil.copytree(
         ROOT,
         build,
         ignore=shutil.ignore_patterns(".git", "runs", "*.egg-info", "build", ".*cache*"),
     )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "w"), str(build)],
-        check=True, capture_output=True, timeout=300,
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation", "-w", str(tmp / "w"), str(build)],
+        check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    wheel = next((tmp_path / "w").glob("worldcoder-*.whl"))
-    with zipfile.ZipFile(wheel) as z:
+    return next((tmp / "w").glob("worldcoder-*.whl")), done.stdout + done.stderr
+
+
+def test_wheel_builds_without_setuptools_warnings(wheel: tuple[Path, str]) -> None:
+    _, log = wheel
+    warnings = [
+        line for line in log.splitlines() if "Warning" in line or "would be ignored" in line
+    ]
+    assert warnings == []
+
+
+def test_wheel_ships_the_grammar_models_and_levels(wheel: tuple[Path, str], tmp_path: Path) -> None:
+    with zipfile.ZipFile(wheel[0]) as z:
         assert z.read("dsl/grammar.lark") == (ROOT / "grammar.lark").read_bytes()
+        for model in (ROOT / "models").glob("*.wc"):
+            assert z.read(f"models/{model.name}") == model.read_bytes()
+        levels = "worldcoder/envs/levels/boxoban/"
+        assert z.read(levels + "LICENSE").startswith(
+            b"                                 Apache License"
+        )
+        assert z.read(levels + "unfiltered-test-000.txt").count(b"\n; ") == 999
         z.extractall(tmp_path / "site")
     probe = "from dsl.parse import grammar_text, parse_module; import dsl; print(dsl.__file__); parse_module('enum K { a }')"
     out = subprocess.run(
@@ -59,6 +115,49 @@ def test_wheel_ships_the_grammar(tmp_path: Path) -> None:
         check=True, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert out.stdout.startswith(str(tmp_path / "site"))
+
+
+def test_wheel_install_learns_from_anywhere_and_its_models_move(
+    wheel: tuple[Path, str], tmp_path: Path
+) -> None:
+    """`pip install` of the wheel (not editable) into a fresh venv, `worldcoder learn` from an
+    unrelated directory: the prior and the reference model come from the installed package, and
+    the saved models still check after the run directory is moved."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
+                   check=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps",
+         "--force-reinstall", "--no-index", "--quiet", str(wheel[0])],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+
+    def run(*args: str, cwd: Path = work, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        )
+
+    where = run(str(venv / "bin" / "python"), "-c",
+                "import dsl, models, worldcoder; print(dsl.__file__, models.__file__, worldcoder.__file__)")  # fmt: skip
+    assert where.returncode == 0, where.stderr
+    for file in where.stdout.split():
+        assert Path(file).is_relative_to(venv), where.stdout
+    learned = run(str(venv / "bin" / "worldcoder"), "learn", "--env", "MiniGrid-Empty-5x5-v0",
+                  "--episodes", "3", "--streak", "2", "--max-env-steps", "150", "--run-dir", "run",
+                  timeout=120)  # fmt: skip
+    assert learned.returncode == 0, learned.stderr
+    report = json.loads((work / "run" / "report.json").read_text())
+    assert report["steps_to_correct_model"] is not None  # the reference model was found
+    moved = shutil.move(work / "run", tmp_path / "moved")
+    models = sorted(Path(moved, "models").glob("*.wc"))
+    assert models
+    for model in models:
+        assert model.read_text().startswith("import minigrid_prior\n")
+        checked = run(str(venv / "bin" / "worldcoder"), "check", str(model), cwd=tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 @pytest.mark.parametrize("tool", ["mypy", "ruff"])

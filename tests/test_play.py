@@ -10,7 +10,6 @@ import pytest
 from worldcoder.cli import main
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
-BOXOBAN = MODELS.parents[1] / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
 AGENT_ROW = re.compile(r"^ #.*[>v<^]", re.MULTILINE)  # a grid row holding the MiniGrid agent
 
 
@@ -60,7 +59,7 @@ def test_the_push_planner_solves_a_four_box_boxoban_level(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = play(capsys, str(MODELS / "sokoban.wc"), "--env", "Sokoban", "--planner",
-                        "sokoban", "--level-file", str(BOXOBAN), "--level", "0",
+                        "sokoban", "--level-file", "boxoban", "--level", "0",
                         "--horizon", "1000")  # fmt: skip
     assert code == 0, out[-500:]
     start = [row for row in out.split("\n\n")[0].splitlines() if row.startswith(" #")]

@@ -17,13 +17,17 @@ from typing import Any
 
 import pytest
 
+from worldcoder.agent import Agent, LearnConfig
 from worldcoder.events import (
     Correctness,
+    Counterexample,
     Distinguish,
     Episode,
     EventError,
+    LlmCall,
     Plan,
     Synthesis,
+    SynthesisStart,
     event_from_json,
     event_to_json,
     read_events,
@@ -40,7 +44,7 @@ COUNTS = (
     "total_env_steps", "episodes", "successes", "success_streak", "steps_to_first_success",
     "steps_to_streak", "steps_to_correct_model", "synthesis_calls", "counterexamples",
     "distinguishing_explorations", "exploration_steps", "inherited_transitions",
-    "model_accuracy", "heldout_accuracy", "llm_calls", "llm_tokens",
+    "model_accuracy", "heldout_accuracy", "llm_calls", "llm_tokens", "llm_replayed",
 )  # fmt: skip
 SECONDS = ("synthesis_seconds", "solver_seconds", "correctness_seconds")
 
@@ -121,6 +125,41 @@ def test_a_run_killed_and_resumed_reports_as_the_uninterrupted_run(
     assert all(got[k] > 0 for k in SECONDS)
 
 
+def killed_after(src: Path, dst: Path, n_events: int) -> None:
+    """`dst`: the run directory `src` was when its `n_events`-th event had just been written (a
+    kill leaves a prefix of each append-only log: the transitions up to that event's step, the
+    models saved by then)."""
+    events = (src / "events.jsonl").read_text().splitlines(keepends=True)[:n_events]
+    last = event_from_json(json.loads(events[-1]), "last")
+    steps = last.line if isinstance(last, Counterexample) else last.env_steps
+    transitions = (src / "transitions.jsonl").read_text().splitlines(keepends=True)[:steps]
+    (dst / "models").mkdir(parents=True)
+    shutil.copy(src / "config.json", dst / "config.json")
+    (dst / "events.jsonl").write_text("".join(events))
+    (dst / "transitions.jsonl").write_text("".join(transitions))
+    for e in map(json.loads, events):
+        if e["event"] == "synthesis" and e["model"]:
+            shutil.copy(src / e["model"], dst / e["model"])
+
+
+def test_a_run_resumed_after_any_of_its_first_events_ends_as_the_uninterrupted_run(
+    tmp_path: Path, uninterrupted: Path
+) -> None:
+    """Kills between two lines (not reachable by polling): after the synthesis event and before
+    its correctness check; after an episode's end and the next episode's plan, before its
+    first step; ..."""
+    want = json.loads((uninterrupted / "report.json").read_text())
+    for n in range(1, 9):
+        run = tmp_path / f"after-{n}-events"
+        killed_after(uninterrupted, run, n)
+        report = Agent(LearnConfig(**RunDir(run).config()), RunDir(run)).learn()
+        assert {k: report[k] for k in COUNTS} == {k: want[k] for k in COUNTS}, n
+        assert (run / "transitions.jsonl").read_text() == (
+            uninterrupted / "transitions.jsonl"
+        ).read_text(), n
+        assert event_shape(run) == event_shape(uninterrupted), n
+
+
 def test_resuming_a_finished_run_keeps_its_report(tmp_path: Path, uninterrupted: Path) -> None:
     run = tmp_path / "run"
     shutil.copytree(uninterrupted, run)
@@ -151,9 +190,10 @@ def test_events_round_trip_through_json() -> None:
             0,
             "models/000.wc",
             solver_seconds=0.25,
-            llm_calls=2,
-            llm_tokens=300,
+            proposer="enum",
         ),
+        SynthesisStart(100, {"objects": [{"kind": "agent", "x": 1}]}, "get to the green goal"),
+        LlmCall(100, "retry", 0, 0.5, "HTTP 429"),
         Plan(100, 2, 0.01, ("forward", "left")),
         Plan(101, None, 0.5),
         Distinguish(101, 3, 4, 0.2, ("pickup", "toggle", "forward", "drop")),

@@ -19,13 +19,14 @@ from worldcoder.envs.sokoban import (
     SOKOBAN_MISSION,
     Level,
     SokobanEnv,
+    boxoban_levels_path,
     bundled_levels_path,
     load_levels,
     parse_levels,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-BOXOBAN = ROOT.parent / "shared" / "data" / "boxoban" / "unfiltered-test-000.txt"
+BOXOBAN = boxoban_levels_path()
 MISSION = Mission.of(SOKOBAN_MISSION)
 
 

@@ -23,13 +23,14 @@ from typing import Any
 import pytest
 
 from dsl import core as C
-from dsl.check import check_file, check_modules
+from dsl.check import check_file
 from dsl.compile import ExprCompiler
-from dsl.parse import load_modules, parse_module
 from dsl.values import Mission, state_from_json, transition_from_json
 from solver import Bounds, equivalent
 from synth import Optimism, Spec, synthesize
 from synth.score import program_text
+from worldcoder.correctness import well_formed_reference
+from worldcoder.domains import domain
 from worldcoder.envs import collect, make_env
 from worldcoder.validate import play_and_validate
 
@@ -47,17 +48,6 @@ EXTRA_LEVEL = """; boxes on targets
 #     #
 #######
 """
-# Well-formed Sokoban states: every object on the grid, no two objects of one kind on a cell,
-# walls alone on their cell, the player on neither a wall nor a box, as many boxes as targets
-# and at least one box.
-WELL_FORMED = (
-    "all(o in objects: o.x >= 0 and o.y >= 0"
-    " and not (o.kind != Kind.target and o.x == agent.x and o.y == agent.y)"
-    " and count(p in objects: p.x == o.x and p.y == o.y and p.kind == o.kind) == 1"
-    " and (o.kind != Kind.wall or count(p in objects: p.x == o.x and p.y == o.y) == 1))"
-    " and count(o in objects: o.kind == Kind.box) == count(o in objects: o.kind == Kind.target)"
-    " and any(o in objects: o.kind == Kind.box)"
-)
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +97,10 @@ def test_sokoban_model_is_learned_and_proved(tmp_path: Path, extra_level: str) -
         )
         assert agreement.fraction == 1.0, (result.text, agreement.first_mismatch)
 
-    reference = check_modules([*load_modules(ROOT / "models" / "sokoban.wc"),
-                               parse_module(f"def well_formed() -> bool = {WELL_FORMED}", "<assume>")])  # fmt: skip
+    # Well-formed Sokoban states (models/sokoban_well_formed.wc): every object on the grid, no two
+    # objects of one kind on a cell, walls alone on their cell, the player on neither a wall nor a
+    # box, as many boxes as targets and at least one box.
+    reference = well_formed_reference(domain("sokoban"))
     # The assumption is not vacuous: every real state of the held-out episodes satisfies it.
     holds = ExprCompiler(reference).compile(C.CallE("well_formed", (), C.BOOL))
     for rec in collect("Sokoban", 10, 1000, max_steps=30):

@@ -45,13 +45,22 @@ from typing import Any
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.errors import DslError, RunError
-from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
+from dsl.values import (
+    Mission,
+    State,
+    Transition,
+    state_from_json,
+    state_to_json,
+    transition_from_json,
+)
 from solver import run_planner
 from solver.bfs import path_to
 from synth import Budget, Optimism, Spec, synthesize
+from synth.llm import LLMCall, LLMConfig, Reply
 from synth.score import check_candidate, program_text
 from worldcoder.correctness import check_model
-from worldcoder.envs import ObjectEnv, collect, domain_of, make_env
+from worldcoder.domains import env_domain
+from worldcoder.envs import ObjectEnv, collect, make_env
 from worldcoder.events import (
     Correctness,
     Counterexample,
@@ -59,8 +68,10 @@ from worldcoder.events import (
     Episode,
     Event,
     Explore,
+    LlmCall,
     Plan,
     Synthesis,
+    SynthesisStart,
     event_to_json,
     read_events,
 )
@@ -69,9 +80,8 @@ from worldcoder.resume import ended, where_it_stopped
 from worldcoder.rundir import RunDir
 from worldcoder.stats import Stats, count_event, count_transition, stats_from_run
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
-PRIORS = {"minigrid": "minigrid_prior.wc", "sokoban": "sokoban_prior.wc", "taxi": "taxi_prior.wc"}
 EXPLORERS = ("random", "novelty")
+REPLIES = "llm_replies.jsonl"
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,9 @@ class LearnConfig:
     horizon: int = 40
     max_steps: int | None = None
     level_file: str | None = None
-    """Sokoban: the Boxoban-format level file (default: the bundled levels' level 0)."""
+    """Sokoban: a Boxoban-format level file, or the name of a shipped level set ("bundled",
+    "boxoban"; see `worldcoder.envs.sokoban.LEVEL_SETS`). Default: the domain's level set
+    (`worldcoder.domains.Domain.levels`: Sokoban's bundled levels)."""
     level: int | None = None
     """Sokoban: the level index in `level_file` (None: episode e plays level (seed + e) mod
     the number of levels)."""
@@ -114,6 +126,15 @@ class LearnConfig:
     proved correct, the agent explores (`explore`) instead of planning, refining when contradicted."""
     max_env_steps: int | None = None
     """Stop once this run has taken this many env steps (the episode in progress is cut)."""
+    llm_model: str | None = None
+    """The LLM proposer's model name (`proposer="llm"`); the API key is read from
+    OPENAI_API_KEY when the agent starts and is never written to the run directory."""
+    llm_base_url: str | None = None
+    """The OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else OpenAI's)."""
+    llm_grammar: str = "openai"
+    """How replies are held to grammar.lark: "openai", "vllm" or "none" (see `synth.llm`)."""
+    llm_timeout: float = 120.0
+    llm_retries: int = 4
 
 
 Progress = Callable[[str], None]
@@ -130,14 +151,23 @@ class Agent:
         self.config = config
         self.run = run
         self.progress = progress or (lambda _msg: None)
-        self.prior = MODELS / PRIORS[domain_of(config.env)]
+        facts = env_domain(config.env)
+        self.prior = facts.prior_path
         self.prior_spec = Spec(
             (), (self.prior,)
         )  # the prior alone: for checking and writing models
         self.schema = check_file(self.prior).schema
+        levels = config.level_file if config.level_file is not None else facts.levels
         self.env: ObjectEnv = make_env(config.env, max_steps=config.max_steps,
-                                       level_file=config.level_file, level=config.level)  # fmt: skip
+                                       level_file=levels, level=config.level)  # fmt: skip
         self.rng = random.Random(config.seed)
+        self.llm = llm_config(config)
+        self.replies = RunReplies(run)
+        self.synth_starts = 0
+        """Synthesis calls started in this run (numbering the LLM reply log's entries)."""
+        self.pending: tuple[State, Mission] | None = None
+        """The start of a synthesis call the run was killed in (resumed first, so that its LLM
+        requests are the same and are answered from the reply log)."""
         self.data: list[tuple[int, Transition]] = []
         self.model_text: str | None = None
         self.model: CompiledModel | None = None
@@ -188,6 +218,12 @@ class Agent:
         self.next_episode, self.replay, self.plan_left = stop.episode, stop.replay, list(stop.plan)
         self.explore_until, self.synthesized = stop.explore_until, stop.synthesized
         self.unchecked = self.unchecked and not stop.checked
+        self.synth_starts = stop.synthesis_starts
+        if stop.pending is not None:
+            state = state_from_json(
+                self.schema, stop.pending.state, "events.jsonl: synthesis_start"
+            )
+            self.pending = (state, Mission.of(stop.pending.mission))
         for _ in range(self.stats.exploration_steps):
             self._redraw()
 
@@ -222,6 +258,8 @@ class Agent:
     # -- the loop
 
     def learn(self) -> dict[str, Any]:
+        if self.pending is not None:  # killed during synthesis: finish that call first
+            self.synthesize(*self.pending)
         for episode in range(self.next_episode, self.config.episodes):
             if self.finished():
                 break  # (also a resumed run that had already finished)
@@ -416,7 +454,9 @@ class Agent:
         t0 = time.perf_counter()
         self.progress(f"synthesizing from {len(self.data)} transitions ...")
         self.synthesized = self.stats.env_steps
-        result = synthesize(spec, self.config.proposer)
+        self._start_synthesis(state, mission)
+        result = synthesize(spec, self.config.proposer, llm=self.llm, replies=self.replies,
+                            on_call=self._log_call)  # fmt: skip
         seconds = time.perf_counter() - t0
         before = self.accuracy()
         saved = self._accept(result.text, save=True) if result.text and result.consistent else None
@@ -426,10 +466,26 @@ class Agent:
                             len(result.failing), seconds, result.cost.candidates, before,
                             self.accuracy(), self.heldout_accuracy, len(self.alternatives),
                             None if saved is None else f"models/{saved.name}",
-                            solver_seconds=result.cost.solver_seconds,
-                            llm_calls=result.cost.llm_calls, llm_tokens=result.cost.llm_tokens))  # fmt: skip
+                            solver_seconds=result.cost.solver_seconds, proposer=result.proposer))  # fmt: skip
         self._check_correct(state, mission)
         self.run.write_report(self.report())  # fresh for a run stopped mid-episode, too
+
+    def _start_synthesis(self, state: State, mission: Mission) -> None:
+        """Number the call and log its start (state and mission), unless it is the call a killed
+        run was in, which keeps its number and its start event."""
+        if self.pending is not None:
+            self.pending = None
+            self.replies.begin(self.synth_starts - 1)
+            return
+        self.replies.begin(self.synth_starts)
+        self.synth_starts += 1
+        self._log(SynthesisStart(self.stats.env_steps, state_to_json(self.schema, state),
+                                 mission.text))  # fmt: skip
+
+    def _log_call(self, call: LLMCall) -> None:
+        """One LLM attempt: an `llm_call` event (counted in the run's LLM figures)."""
+        self._log(LlmCall(self.stats.env_steps, call.outcome, call.tokens, round(call.seconds, 3),
+                          call.detail))  # fmt: skip
 
     def _accept(self, body: str, *, save: bool) -> Path | None:
         """Make `body` the current model; the file it was saved to, if `save`."""
@@ -530,6 +586,7 @@ class Agent:
             "inherited_transitions": self.inherited,
             "model_accuracy": self.accuracy(), "heldout_accuracy": self.heldout_accuracy,
             "llm_calls": s.llm_calls, "llm_tokens": s.llm_tokens,
+            "llm_seconds": round(s.llm_seconds, 3), "llm_replayed": s.llm_replayed,
             "final_model": str(self.run.latest_model()) if self.run.latest_model() else None,
             "config": asdict(self.config),
         }  # fmt: skip
@@ -541,6 +598,45 @@ class Agent:
 def _plain(value: Any) -> Any:
     """`value` as it reads back from JSON (tuples as lists)."""
     return json.loads(json.dumps(value))
+
+
+def llm_config(config: LearnConfig) -> LLMConfig | None:
+    """The LLM proposer's settings (the key from OPENAI_API_KEY), or None for another
+    proposer; raises `synth.llm.LLMConfigError` saying what is missing."""
+    if config.proposer != "llm":
+        return None
+    return LLMConfig.from_flags(config.llm_model, config.llm_base_url, grammar=config.llm_grammar,
+                                timeout=config.llm_timeout, max_retries=config.llm_retries,
+                                seed=config.seed)  # fmt: skip
+
+
+class RunReplies:
+    """The LLM reply log of a run (`llm_replies.jsonl`), so that a resumed run replays instead
+    of re-sending the requests it had paid for. A reply is filed under (synthesis call, request
+    hash, how often that request was sent in that call before): a request sent twice gets two
+    answers, and a killed synthesis call, started again on resume, is answered as before."""
+
+    def __init__(self, run: RunDir) -> None:
+        self.run = run
+        self.known = {rec["slot"]: Reply(rec["text"], int(rec["tokens"]), rec.get("call_id"))
+                      for rec in run.records(REPLIES)}  # fmt: skip
+        self.call = 0
+        self.sent: Counter[str] = Counter()
+        self.slot = ""
+
+    def begin(self, call: int) -> None:
+        """Synthesis call number `call` starts."""
+        self.call, self.sent = call, Counter()
+
+    def get(self, key: str) -> Reply | None:
+        self.slot = f"{self.call}/{key}/{self.sent[key]}"
+        self.sent[key] += 1
+        return self.known.get(self.slot)
+
+    def put(self, key: str, reply: Reply) -> None:
+        self.known[self.slot] = reply
+        self.run.append(REPLIES, {"slot": self.slot, "text": reply.text, "tokens": reply.tokens,
+                                  "call_id": reply.call_id})  # fmt: skip
 
 
 def model_body(text: str) -> str:

@@ -23,6 +23,7 @@ from dsl.values import DataError
 from worldcoder.bench_cli import add_bench_parser
 from worldcoder.curriculum import add_curriculum_parser
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
+from worldcoder.envs.sokoban import LEVEL_SET_NAMES
 from worldcoder.learn_cli import add_learn_parser
 from worldcoder.play_cli import add_play_parser
 from worldcoder.solve_cli import add_solve_parser
@@ -117,7 +118,12 @@ def _env_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-steps", type=_positive, default=None, help="truncate episodes after N steps"
     )
-    p.add_argument("--level-file", default=None, help="Sokoban: a Boxoban-format level file")
+    p.add_argument(
+        "--level-file",
+        default=None,
+        metavar="FILE|SET",
+        help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES}) (default: bundled level 0)",
+    )
     p.add_argument("--level", type=_natural, default=None, help="Sokoban: level index in the file")
 
 

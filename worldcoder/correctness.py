@@ -1,15 +1,15 @@
 """Is a learned model correct? Bounded equivalence with the hand-written reference model.
 
 This module owns the check behind report.json's `steps_to_correct_model`: a learned program is
-compared with `models/<domain>.wc` by the solver's bounded equivalence (`solver.equivalent`) on
+compared with the domain's reference model (`models/<domain>.wc`, see `worldcoder.domains`) by the solver's bounded equivalence (`solver.equivalent`) on
 every state of the environment's grid (border walls plus a few free objects) that looks like the
 states the agent has seen. "Looks like" is an assumption built from the data only:
 
 - every enum and bool field of the agent and of the objects takes only values seen in the data
   (the kinds present, the colours present, carrying only kinds seen carried, ...);
-- each well-formedness property of a small per-domain list (objects on the grid or carried, one
-  object per cell, the agent not inside a wall, ...) is assumed exactly when every seen state
-  satisfies it.
+- each well-formedness property of the domain (`models/<domain>_well_formed.wc`: objects on the
+  grid or carried, one object per cell, the agent not inside a wall, ...) is assumed exactly when
+  every seen state satisfies it.
 
 The reference model is only read here, never by the learner.
 """
@@ -17,55 +17,21 @@ The reference model is only read here, never by the learner.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 from dsl import core as C
 from dsl.check import check_modules
 from dsl.compile import ExprCompiler
 from dsl.parse import load_modules, parse_module
-from dsl.syntax import Module
+from dsl.syntax import FnDecl, Module
 from dsl.values import Mission, State
 from solver import Bounds, Limits, equivalent
-from worldcoder.envs import domain_of
+from worldcoder.domains import Domain, env_domain
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
-REFERENCES: Mapping[str, str] = MappingProxyType(
-    {"minigrid": "minigrid.wc", "sokoban": "sokoban.wc", "taxi": "taxi.wc"}
-)
 ASSUME = "seen_like"
 """The name of the assumption helper added to the reference program."""
-
-WELL_FORMED: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "minigrid": (
-            "agent.x >= 0 and agent.y >= 0",
-            "not blocked(agent.x, agent.y)",
-            "all(o in objects: on_grid(o) or o.carried)",
-            "all(o in objects: not o.carried or o.x == -1 and o.y == -1)",
-            "all(o in objects: not o.carried or o.kind == agent.carrying)",
-            "count(o in objects: o.carried) == (if agent.carrying == Kind.none then 0 else 1)",
-            "all(o in objects: not on_grid(o) or count(p in objects: obj_at(p, o.x, o.y)) == 1)",
-            "all(o in objects: o.kind == Kind.door or not o.open and not o.locked)",
-            "all(o in objects: not o.locked or not o.open)",
-            "all(o in objects: o.kind != Kind.key or any(d in objects: d.kind == Kind.door and d.color == o.color))",
-        ),
-        "sokoban": (
-            "all(o in objects: o.kind == Kind.target or not (o.x == agent.x and o.y == agent.y))",
-            "all(o in objects: count(p in objects: p.x == o.x and p.y == o.y and p.kind == o.kind) == 1)",
-            "all(o in objects: o.kind != Kind.wall or count(p in objects: p.x == o.x and p.y == o.y) == 1)",
-            "count(o in objects: o.kind == Kind.box) == count(o in objects: o.kind == Kind.target)",
-            "any(o in objects: o.kind == Kind.box)",
-        ),
-        "taxi": (
-            "count(o in objects: o.kind == Kind.passenger) == 1",
-            "count(o in objects: o.kind == Kind.destination) == 1",
-            "all(o in objects: o.in_taxi == (o.x == -1))",
-        ),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -93,12 +59,12 @@ def check_model(
     *, extra_objects: int = 3, timeout: float = 20.0,
 ) -> Verdict:  # fmt: skip
     """The full answer behind `correct_model`, with the solver's time and the assumption used."""
-    domain = domain_of(env_id)
-    if domain not in REFERENCES or not (MODELS / REFERENCES[domain]).exists() or not states_seen:
+    facts = env_domain(env_id)
+    if not facts.reference_path.is_file() or not states_seen:
         return Verdict("no-reference")
     started = time.perf_counter()
-    modules = load_modules(MODELS / REFERENCES[domain])
-    assumption = seen_assumption(modules, domain, states_seen)
+    modules = program_modules(facts.reference_path, facts.well_formed_path)
+    assumption = seen_assumption(modules, facts, states_seen)
     helper = parse_module(f"def {ASSUME}() -> bool = {assumption}", "<assumption>")
     reference = check_modules([*modules, helper])
     width, height = grid_size(reference.schema, states_seen)
@@ -108,11 +74,43 @@ def check_model(
     return Verdict(found.status, time.perf_counter() - started, assumption, found.state)
 
 
-def seen_assumption(modules: Sequence[Module], domain: str, states: Sequence[State]) -> str:
-    """A conjunction (DSL text) that every state in `states` satisfies."""
+def program_modules(*paths: Path) -> list[Module]:
+    """The modules of several files and their imports, each file once, imports first."""
+    out: list[Module] = []
+    seen: set[Path] = set()
+    for path in paths:
+        for module in load_modules(path):
+            if (key := Path(module.path).resolve()) not in seen:
+                seen.add(key)
+                out.append(module)
+    return out
+
+
+def well_formed_reference(facts: Domain, name: str = "well_formed") -> C.Program:
+    """The domain's reference model with `name()`: all its well-formedness properties at once
+    (the assumption of a bounded-equivalence proof over well-formed states)."""
+    modules = program_modules(facts.reference_path, facts.well_formed_path)
+    body = " and ".join(well_formed_properties(modules, facts)) or "true"
+    return check_modules(
+        [*modules, parse_module(f"def {name}() -> bool = {body}", "<well-formed>")]
+    )
+
+
+def well_formed_properties(modules: Sequence[Module], facts: Domain) -> list[str]:
+    """Calls (DSL text) of the domain's well-formedness properties: the parameterless bool
+    functions of its well-formedness file, in file order."""
+    where = str(facts.well_formed_path.resolve())
+    return [f"{item.name}()" for m in modules if str(Path(m.path).resolve()) == where
+            for item in m.items
+            if isinstance(item, FnDecl) and not item.params and item.ret.name == "bool"]  # fmt: skip
+
+
+def seen_assumption(modules: Sequence[Module], facts: Domain, states: Sequence[State]) -> str:
+    """A conjunction (DSL text) that every state in `states` satisfies. `modules` include the
+    domain's well-formedness file (`program_modules`)."""
     schema = check_modules(modules).schema
-    candidates = list(WELL_FORMED.get(domain, ()))
-    if domain == "minigrid":
+    candidates = well_formed_properties(modules, facts)
+    if facts.standing_on_seen:
         candidates.append(standing_on_seen(schema, states))
     parts = [*field_restrictions(schema, states), *count_restrictions(schema, states, 3),
              *holding(modules, candidates, states)]  # fmt: skip

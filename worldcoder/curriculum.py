@@ -27,11 +27,13 @@ from typing import Any
 
 from solver import PLANNERS
 from synth import Spec
+from synth.llm import add_arguments as add_llm_arguments
 from synth.score import program_text
-from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, model_body
+from worldcoder.agent import Agent, LearnConfig, llm_config, model_body
+from worldcoder.domains import domain
 from worldcoder.envs import domain_of
 from worldcoder.events import Inherited, event_to_json
-from worldcoder.learn_cli import interrupted, milestones, progress_printer
+from worldcoder.learn_cli import interrupted, llm_settings, milestones, progress_printer
 from worldcoder.rundir import RunDir
 
 DEFAULT_CURRICULUM = (
@@ -74,7 +76,7 @@ def run_curriculum(
 ) -> dict[str, Any]:
     """Learn every stage in turn (resuming any that were started); the curriculum report."""
     say = progress or (lambda _msg: None)
-    prior = MODELS / PRIORS[domain_of_all(config.envs)]
+    prior = domain(domain_of_all(config.envs)).prior_path
     inherited: list[dict[str, Any]] = []
     model: str | None = None
     reports: list[dict[str, Any]] = []
@@ -123,6 +125,8 @@ def write_report(
         "total_env_steps": sum(s["total_env_steps"] for s in stages),
         "synthesis_calls": sum(s["synthesis_calls"] for s in stages),
         "synthesis_seconds": round(sum(s["synthesis_seconds"] for s in stages), 3),
+        "llm_calls": sum(s.get("llm_calls", 0) for s in stages),
+        "llm_tokens": sum(s.get("llm_tokens", 0) for s in stages),
         "final_model": stages[-1]["final_model"] if stages else None,
         "stages": stages,
     }  # fmt: skip
@@ -142,7 +146,8 @@ def add_curriculum_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--streak", type=positive, default=10, help="successes in a row to advance")
     p.add_argument("--episodes", type=positive, default=30, help="episodes allowed per stage")
     p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--proposer", choices=("enum", "llm"), default="enum")
+    p.add_argument("--proposer", choices=("enum", "llm"), default=None,
+                   help="enum (offline) or llm (default: llm with --llm-model, else enum)")  # fmt: skip
     p.add_argument("--planner", choices=PLANNERS, default="bfs")
     p.add_argument("--horizon", type=positive, default=40)
     p.add_argument("--budget-seconds", type=float, default=300.0, help="per synthesis call")
@@ -150,6 +155,7 @@ def add_curriculum_parser(sub: Any, positive: Any, natural: Any) -> None:
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/curriculum-seedS-TIME")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR", help="continue the curriculum in DIR")  # fmt: skip
+    add_llm_arguments(p)
     p.set_defaults(run=cmd_curriculum)
 
 
@@ -180,9 +186,11 @@ def cmd_curriculum(args: argparse.Namespace) -> int:
 
 def _root_and_config(args: argparse.Namespace) -> tuple[Path, CurriculumConfig]:
     if args.resume is not None:
-        return args.resume, load_config(args.resume)
+        config = load_config(args.resume)
+        llm_config(config.stage(config.envs[0]))  # the key comes from the environment
+        return args.resume, config
     envs = tuple(e.strip() for e in args.envs.split(",") if e.strip())
-    learn = {"proposer": args.proposer, "planner": args.planner, "horizon": args.horizon,
+    learn = {**llm_settings(args), "planner": args.planner, "horizon": args.horizon,
              "budget_seconds": args.budget_seconds, "explore_steps": args.explore_steps}  # fmt: skip
     config = CurriculumConfig(envs, args.streak, args.episodes, args.seed, learn)
     domain_of_all(config.envs)

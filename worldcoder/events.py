@@ -6,7 +6,7 @@ back, checking every field's type, and `read_events` reads a whole run directory
 located errors (`DIR/events.jsonl:12: ...`).
 
 Adding a kind is one dataclass (with a `KIND` class variable and plain-typed fields: bool, int,
-float, str, None-unions of these, tuple[str, ...]) plus one member of the `Event` union. A field
+float, str, None-unions of these, tuple[str, ...], dict[str, Any] for a JSON object) plus one member of the `Event` union. A field
 added to an existing kind needs a default, so that run directories written before it still read.
 """
 
@@ -83,8 +83,31 @@ class Synthesis:
     alternatives: int
     model: str | None
     solver_seconds: float = 0.0
-    llm_calls: int = 0
-    llm_tokens: int = 0
+    proposer: str = ""
+
+
+@dataclass(frozen=True)
+class SynthesisStart:
+    """A synthesis call starts from `state` (JSON, as in transitions.jsonl) under `mission`; a run
+    killed before its `synthesis` event finishes that call first when resumed."""
+
+    KIND: ClassVar[str] = "synthesis_start"
+    env_steps: int
+    state: dict[str, Any]
+    mission: str
+
+
+@dataclass(frozen=True)
+class LlmCall:
+    """One attempt at the LLM endpoint (`synth.llm.LLMCall`; outcome "replayed": answered from
+    the run's reply log, not sent)."""
+
+    KIND: ClassVar[str] = "llm_call"
+    env_steps: int
+    outcome: str
+    tokens: int
+    seconds: float
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,7 +144,16 @@ class Inherited:
 
 
 Event = (
-    Episode | Counterexample | Plan | Explore | Synthesis | Correctness | Distinguish | Inherited
+    Episode
+    | Counterexample
+    | Plan
+    | Explore
+    | Synthesis
+    | SynthesisStart
+    | LlmCall
+    | Correctness
+    | Distinguish
+    | Inherited
 )
 
 KINDS: dict[str, type[Event]] = {cls.KIND: cls for cls in typing.get_args(Event)}
@@ -181,6 +213,10 @@ def _conform(value: object, tp: Any, where: str) -> Any:
             except EventError:
                 continue
         raise _expected(tp, value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _expected(tp, value, where)
+        return value
     if origin is tuple:
         (item, _ellipsis) = typing.get_args(tp)
         if not isinstance(value, list):
@@ -207,6 +243,8 @@ def _type_name(tp: Any) -> str:
     """A field type as a reader of the JSON knows it: int, str | null, list of str."""
     if typing.get_origin(tp) in (Union, types.UnionType):
         return " | ".join(_type_name(option) for option in typing.get_args(tp))
+    if typing.get_origin(tp) is dict:
+        return "object"
     if typing.get_origin(tp) is tuple:
         return f"list of {_type_name(typing.get_args(tp)[0])}"
     return "null" if tp is type(None) else str(tp.__name__)

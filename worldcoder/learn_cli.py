@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from solver import PLANNERS, planner_problem
-from worldcoder.agent import EXPLORERS, Agent, LearnConfig
+from synth.llm import LLMConfigError
+from synth.llm import add_arguments as add_llm_arguments
+from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
 from worldcoder.envs import EnvError, domain_of, make_env
+from worldcoder.envs.sokoban import LEVEL_SET_NAMES, LEVEL_SETS
 from worldcoder.rundir import RunDir
 
 
@@ -28,7 +31,9 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--env", help="environment id, e.g. MiniGrid-DoorKey-5x5-v0")
     p.add_argument("--episodes", type=positive, default=30)
     p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--proposer", choices=("enum", "llm"), default="enum")
+    p.add_argument("--proposer", choices=("enum", "llm"), default=None,
+                   help="enum: the offline synthesizer; llm: REx over an LLM's programs, repaired "
+                        "offline where the data refutes them (default: llm with --llm-model, else enum)")  # fmt: skip
     p.add_argument("--planner", choices=PLANNERS, default="bfs")
     p.add_argument("--horizon", type=positive, default=40)
     p.add_argument("--max-nodes", type=positive, default=300_000, help="budget of each plan")
@@ -47,15 +52,33 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--until-correct", action="store_true",
                    help="keep acting until a model is proved correct and the task solved once")  # fmt: skip
     p.add_argument("--max-env-steps", type=positive, default=None, help="stop after N env steps")
-    p.add_argument("--level-file", default=None,
-                   help="Sokoban: a Boxoban-format level file (default: bundled level 0)")  # fmt: skip
+    p.add_argument("--level-file", default=None, metavar="FILE|SET",
+                   help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES}) "
+                        "(default: bundled)")  # fmt: skip
     p.add_argument("--level", type=natural, default=None,
-                   help="Sokoban: the level in --level-file (default: episode e plays level seed + e)")  # fmt: skip
+                   help="Sokoban: the level in --level-file (default: episode e plays level (seed + e) "
+                        "mod the number of levels)")  # fmt: skip
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/ENV-seedS-TIME")
     p.add_argument(
         "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
     )
+    add_llm_arguments(p)
     p.set_defaults(run=cmd_learn)
+
+
+def llm_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The proposer and LLM settings of `learn`/`curriculum` as `LearnConfig` fields, checked
+    now (a missing model or key is a usage error before any step is taken)."""
+    proposer = args.proposer or ("llm" if args.llm_model else "enum")
+    if proposer != "llm":
+        if args.llm_model or args.llm_base_url:
+            raise LLMConfigError("--llm-model and --llm-base-url need --proposer llm")
+        return {"proposer": proposer}
+    settings = {"proposer": proposer, "llm_model": args.llm_model, "llm_base_url": args.llm_base_url,
+                "llm_grammar": args.llm_grammar, "llm_timeout": args.llm_timeout,
+                "llm_retries": args.llm_retries}  # fmt: skip
+    llm_config(LearnConfig("-", **settings))  # raises LLMConfigError saying what is missing
+    return settings
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
@@ -68,7 +91,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
         return 2
     try:
         run, config = _run_and_config(args)
-    except (FileExistsError, FileNotFoundError) as err:
+        llm_config(config)  # on --resume too: the key comes from the environment
+    except (FileExistsError, FileNotFoundError, LLMConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"run directory: {run.path}", file=sys.stderr)
@@ -85,7 +109,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
         f"{report['env']}: {report['successes']}/{report['episodes']} episodes solved "
         f"(streak {report['success_streak']}), {report['total_env_steps']} env steps, "
         f"{milestones(report, config.correctness)}, "
-        f"synthesis {report['synthesis_seconds']:.1f} s; report {run.path / 'report.json'}"
+        f"synthesis {report['synthesis_seconds']:.1f} s{_llm_summary(report)}; report {run.path / 'report.json'}"
     )  # fmt: skip
     if config.until_correct:
         return 0 if report["steps_to_correct_model"] is not None else 1
@@ -110,12 +134,20 @@ def interrupted(command: str, path: Path) -> int:
     return 130
 
 
+def _llm_summary(report: dict[str, Any]) -> str:
+    if report["config"]["proposer"] != "llm":
+        return ""
+    replayed = f", {report['llm_replayed']} replayed" if report["llm_replayed"] else ""
+    return (f", LLM {report['llm_calls']} calls{replayed}, {report['llm_tokens']} tokens, "
+            f"{report['llm_seconds']:.1f} s")  # fmt: skip
+
+
 def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
     if args.resume is not None:
         run = RunDir(args.resume)
         return run, LearnConfig(**run.config())
     config = LearnConfig(
-        args.env, episodes=args.episodes, seed=args.seed, proposer=args.proposer,
+        args.env, episodes=args.episodes, seed=args.seed, **llm_settings(args),
         planner=args.planner, horizon=args.horizon, streak=args.streak,
         budget_seconds=args.budget_seconds, explore_steps=args.explore_steps,
         correctness=not args.no_correctness, max_nodes=args.max_nodes,
@@ -132,8 +164,9 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
 
 
 def _absolute(path: str | None) -> str | None:
-    """A path that still names the same file when the run is resumed from elsewhere."""
-    return None if path is None else str(Path(path).resolve())
+    """A path that still names the same file when the run is resumed from elsewhere (a shipped
+    level set's name is kept as it is)."""
+    return path if path is None or path in LEVEL_SETS else str(Path(path).resolve())
 
 
 def progress_printer(stream: TextIO, every: float = 1.0) -> Callable[[str], None]:

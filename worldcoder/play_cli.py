@@ -23,6 +23,7 @@ from dsl.compile import CompiledModel, compile_program
 from dsl.values import DataError, Mission, State, state_from_json
 from solver import PLANNERS, planner_problem, run_planner
 from worldcoder.envs import ObjectEnv, make_env
+from worldcoder.envs.sokoban import LEVEL_SET_NAMES
 from worldcoder.render import STYLES, rgb_frame, text_frame, text_image, write_gif
 
 STEP_LIMIT = 1_000
@@ -40,7 +41,12 @@ def add_play_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per plan")
     p.add_argument("--max-steps", type=positive, default=None, help="truncate after N steps")
     p.add_argument("--gif", type=Path, default=None, metavar="F", help="write an animation")
-    p.add_argument("--level-file", default=None, help="Sokoban: a Boxoban-format level file")
+    p.add_argument(
+        "--level-file",
+        default=None,
+        metavar="FILE|SET",
+        help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES}) (default: bundled level 0)",
+    )
     p.add_argument("--level", type=natural, default=None, help="Sokoban: level index in the file")
     p.set_defaults(run=cmd_play)
 

@@ -27,8 +27,10 @@ from worldcoder.events import (
     Event,
     Explore,
     Inherited,
+    LlmCall,
     Plan,
     Synthesis,
+    SynthesisStart,
 )
 
 
@@ -39,12 +41,17 @@ class Stop:
     replay: tuple[dict[str, Any], ...]
     """The cut episode's transitions, to replay in the environment before going on."""
     plan: tuple[str, ...]
-    """The rest of the plan the cut episode was following."""
+    """The rest of the plan being followed (made in the cut episode, or at the start of the next
+    one before its first step)."""
     explore_until: int
     synthesized: int | None
     """Env steps at the last synthesis call."""
     checked: bool
     """Whether the current model was already checked against the reference model."""
+    synthesis_starts: int
+    """Synthesis calls started (they number the LLM reply log's entries)."""
+    pending: SynthesisStart | None
+    """The start of a synthesis call the run was killed in (finished first on resume)."""
 
 
 def ended(record: dict[str, Any]) -> bool:
@@ -64,10 +71,12 @@ def where_it_stopped(records: Sequence[dict[str, Any]], events: Sequence[Event])
     return Stop(
         episode,
         replay,
-        _plan_left(events, env_steps) if cut else (),
+        _plan_left(events, env_steps),
         _explore_until(events),
         next((e.env_steps for e in reversed(events) if isinstance(e, Synthesis)), None),
         _checked(events),
+        sum(isinstance(e, SynthesisStart) for e in events),
+        _pending(events),
     )
 
 
@@ -81,7 +90,7 @@ def _plan_left(events: Sequence[Event], env_steps: int) -> tuple[str, ...]:
                 return ()
             case Plan(actions=actions) | Distinguish(path=actions):
                 return actions[env_steps - event.env_steps :]
-            case Synthesis() | Correctness() | Inherited():
+            case Synthesis() | SynthesisStart() | LlmCall() | Correctness() | Inherited():
                 continue
             case _:
                 assert_never(event)
@@ -105,3 +114,13 @@ def _checked(events: Sequence[Event]) -> bool:
         if isinstance(event, Inherited) or (isinstance(event, Synthesis) and event.model):
             return False
     return False
+
+
+def _pending(events: Sequence[Event]) -> SynthesisStart | None:
+    """The last synthesis start, unless its synthesis event follows it."""
+    for event in reversed(events):
+        if isinstance(event, Synthesis):
+            return None
+        if isinstance(event, SynthesisStart):
+            return event
+    return None

@@ -24,6 +24,7 @@ from solver import invariant as prove_invariant
 from solver import optimistic as optimistic_query
 from solver import plan as plan_query
 from worldcoder.envs import make_env
+from worldcoder.envs.sokoban import LEVEL_SET_NAMES
 
 POSITIVE = {"sat", "equivalent", "proved"}
 
@@ -59,7 +60,8 @@ def add_solve_parser(
         q.add_argument("--env", required=True)
         q.add_argument("--seed", type=natural, default=0)
         q.add_argument("--horizon", type=positive, required=True)
-        q.add_argument("--level-file", default=None)
+        q.add_argument("--level-file", default=None, metavar="FILE|SET",
+                       help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES})")  # fmt: skip
         q.add_argument("--level", type=natural, default=None)
 
     def bounds(q: argparse.ArgumentParser) -> None:

@@ -21,8 +21,10 @@ from worldcoder.events import (
     Event,
     Explore,
     Inherited,
+    LlmCall,
     Plan,
     Synthesis,
+    SynthesisStart,
     read_events,
 )
 from worldcoder.rundir import RunDir
@@ -46,7 +48,11 @@ class Stats:
     """Plan searches and synthesis' solver queries."""
     synth_calls: int = 0
     llm_calls: int = 0
+    """Requests sent to the LLM endpoint (retries included)."""
     llm_tokens: int = 0
+    llm_seconds: float = 0.0
+    llm_replayed: int = 0
+    """LLM requests answered from the run directory's reply log (after a resume), not re-sent."""
     counterexamples: int = 0
     distinguishing: int = 0
     """Distinguishing searches that found a situation to go to."""
@@ -84,8 +90,15 @@ def count_event(stats: Stats, event: Event, streak: int) -> Stats:
                 synth_calls=stats.synth_calls + 1,
                 synthesis_seconds=stats.synthesis_seconds + event.seconds,
                 solver_seconds=stats.solver_seconds + event.solver_seconds,
-                llm_calls=stats.llm_calls + event.llm_calls,
-                llm_tokens=stats.llm_tokens + event.llm_tokens,
+            )
+        case LlmCall(outcome="replayed"):
+            return replace(stats, llm_replayed=stats.llm_replayed + 1)
+        case LlmCall():
+            return replace(
+                stats,
+                llm_calls=stats.llm_calls + 1,
+                llm_tokens=stats.llm_tokens + event.tokens,
+                llm_seconds=stats.llm_seconds + event.seconds,
             )
         case Correctness():
             proved = event.status == "equivalent" and stats.steps_to_correct_model is None
@@ -100,7 +113,7 @@ def count_event(stats: Stats, event: Event, streak: int) -> Stats:
             return replace(stats, counterexamples=stats.counterexamples + 1)
         case Distinguish():
             return replace(stats, distinguishing=stats.distinguishing + (event.length is not None))
-        case Explore() | Inherited():
+        case Explore() | Inherited() | SynthesisStart():
             return stats
         case _:
             assert_never(event)

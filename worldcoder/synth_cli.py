@@ -14,16 +14,27 @@ from pathlib import Path
 from typing import Any
 
 from dsl.check import check_file
+from dsl.parse import library_names, library_path
 from dsl.values import Mission, iter_dataset, state_from_json
 from synth import PROPOSERS, Budget, Optimism, Spec, program_text, synthesize
 from worldcoder.envs import make_env
+
+
+def prior_file(value: str) -> Path:
+    """A `--prior` value: the library module of that name (`import NAME`), else a file path."""
+    return library_path(value) if value in library_names() else Path(value)
 
 
 def add_synth_parser(sub: Any, positive: Any, natural: Any) -> None:
     p = sub.add_parser("synth", help="learn a model program from data (offline by default)")
     p.add_argument("--data", type=Path, required=True, help="JSONL transitions")
     p.add_argument(
-        "--prior", type=Path, action="append", required=True, help="prior library .wc (repeatable)"
+        "--prior",
+        type=prior_file,
+        action="append",
+        required=True,
+        metavar="FILE|NAME",
+        help="prior library: a .wc file, or a library module by name, e.g. minigrid_prior (repeatable)",
     )
     p.add_argument("--proposer", choices=PROPOSERS, default="enum")
     p.add_argument(

@@ -4,7 +4,8 @@ This package owns everything between a real environment (MiniGrid, our
 Sokoban, gymnasium's Taxi) and the world-model learner: the common `ObjectEnv`
 interface and `Step` record (`base`), the adapters (`minigrid_env`, `sokoban`,
 `taxi`), the id registry and `make_env` factory (`registry`), random-policy
-data collection (`collect`) and the bundled Sokoban levels (``levels/``).
+data collection (`collect`) and the shipped Sokoban level sets (``levels/``: the bundled
+hand-made levels and the Boxoban test file, named in `sokoban.LEVEL_SETS`).
 """
 
 from .base import EnvError, JsonState, ObjectEnv, Step

@@ -17,9 +17,11 @@ their initial row-major order (a box keeps its slot as it moves).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import gymnasium
@@ -41,9 +43,38 @@ _CODES = {" ": 1, "#": 2, ".": 3, "$": 4, "*": 5, "@": 6, "+": 7}
 _MAX_CODE = 7
 
 
+LEVEL_SETS: Mapping[str, str] = MappingProxyType(
+    {"bundled": "bundled.txt", "boxoban": "boxoban/unfiltered-test-000.txt"}
+)
+"""The level files shipped in ``levels/``, by the name a level-file option accepts in place of a
+path: ``bundled``, a few small hand-made levels; ``boxoban``, the 1,000 levels of DeepMind's
+Boxoban "unfiltered" test set, file 000 (Apache License 2.0, ``levels/boxoban/LICENSE``)."""
+
+
+LEVEL_SET_NAMES = ", ".join(LEVEL_SETS)
+
+
+def level_set_path(name: str) -> Path:
+    """The file of the shipped level set ``name`` (a key of `LEVEL_SETS`)."""
+    return Path(str(resources.files(__package__).joinpath("levels", LEVEL_SETS[name])))
+
+
 def bundled_levels_path() -> Path:
     """The bundled hand-made levels (Boxoban format)."""
-    return Path(__file__).resolve().parent / "levels" / "bundled.txt"
+    return level_set_path("bundled")
+
+
+def boxoban_levels_path() -> Path:
+    """The shipped Boxoban levels (1,000 levels of 10x10, four boxes each)."""
+    return level_set_path("boxoban")
+
+
+def level_source(level_file: str | Path) -> Path:
+    """The file a level-file option names: a shipped level set by name (`LEVEL_SETS`; write
+    ``./boxoban`` for a file of that name), else a path."""
+    if isinstance(level_file, str) and level_file in LEVEL_SETS:
+        return level_set_path(level_file)
+    return Path(level_file)
 
 
 @dataclass(frozen=True)
@@ -179,7 +210,10 @@ def load_levels(path: str | Path) -> list[Level]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise EnvError(f"cannot read level file {str(path)!r}: {exc.strerror or exc}") from None
+        raise EnvError(
+            f"cannot read level file {str(path)!r}: {exc.strerror or exc} "
+            f"(give a path, or a shipped level set: {LEVEL_SET_NAMES})"
+        ) from None
     except UnicodeDecodeError:
         raise EnvError(f"level file {str(path)!r} is not UTF-8 text") from None
     return parse_levels(text, str(path))
@@ -384,8 +418,9 @@ def make_sokoban(
     step_penalty: float = 0.0,
 ) -> SokobanObjectEnv:
     """Build the Sokoban adapter: bundled level 0 by default, else ``level`` of
-    ``level_file`` (or the seed-chosen level of ``level_file`` when ``level`` is None)."""
-    source = bundled_levels_path() if level_file is None else Path(level_file)
+    ``level_file`` (a path or a `LEVEL_SETS` name; the seed-chosen level of ``level_file`` when
+    ``level`` is None)."""
+    source = bundled_levels_path() if level_file is None else level_source(level_file)
     levels = load_levels(source)
     if level is None and level_file is None:
         level = 0

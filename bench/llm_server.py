@@ -1,13 +1,19 @@
-"""A real HTTP server on 127.0.0.1 that speaks just enough of the OpenAI API for the tests.
+"""A real HTTP server on 127.0.0.1 that speaks just enough of the OpenAI API for tests and benches.
 
 POST /v1/chat/completions and POST /v1/responses answer from a script, one entry per request,
 in order: a reply text (as a chat message, or as the custom tool call the request asked for),
 an HTTP error status (with Retry-After), a reply sent only after a delay (longer than the
-client's timeout), or a raw body. Every request's path and JSON body are recorded.
+client's timeout), or a raw body. Once the script is used up, every request gets the `default`
+entry (an oracle that always answers one program), or HTTP 400 when there is none. Every
+request's path and JSON body are recorded.
+
+`python -m bench.llm_server --reply-file F [--port P]` serves F's text as every reply, for
+trying `worldcoder learn --proposer llm` by hand.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -61,13 +67,14 @@ class Recorded:
 @dataclass
 class _Shared:
     script: list[Scripted]
+    default: Scripted | None = None
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next(self, path: str, body: dict[str, Any]) -> Scripted | None:
         with self.lock:
             self.requests.append(Recorded(path, body))
-            return self.script.pop(0) if self.script else None
+            return self.script.pop(0) if self.script else self.default
 
 
 def _usage(entry: Scripted, chat: bool) -> dict[str, Any]:
@@ -183,17 +190,19 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, shared: _Shared) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, shared: _Shared, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.shared = shared
 
 
 class FakeOpenAI:
     """`with FakeOpenAI([...]) as fake:` then point the client at `fake.base_url`."""
 
-    def __init__(self, script: Iterable[Scripted]) -> None:
-        self._shared = _Shared(list(script))
-        self._server = _Server(self._shared)
+    def __init__(
+        self, script: Iterable[Scripted] = (), default: Scripted | None = None, port: int = 0
+    ) -> None:
+        self._shared = _Shared(list(script), default)
+        self._server = _Server(self._shared, port)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -224,3 +233,24 @@ class FakeOpenAI:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description="an OpenAI-compatible server that always "
+                                     "answers one text (an oracle LLM), on 127.0.0.1")  # fmt: skip
+    parser.add_argument("--reply-file", type=Path, required=True,
+                        help="the text every reply carries (e.g. a model body)")  # fmt: skip
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    with FakeOpenAI(default=reply(args.reply_file.read_text()), port=args.port) as server:
+        print(f"serving {args.reply_file} at {server.base_url}; Ctrl-C stops", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
