@@ -205,3 +205,51 @@ def test_learn_rejects_bad_level_and_planner_flags(
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert message in result.stderr, result.stderr
     assert not (tmp_path / "run").exists()  # nothing written for a run that cannot start
+
+
+# ----------------------------------------------------------------------------- hostile input
+
+
+def _dataset_with_bad_reward(tmp_path: Path, reward: str) -> Path:
+    """A real one-episode Empty-5x5 dataset whose second line's reward is `reward` (raw JSON)."""
+    good = tmp_path / "good.jsonl"
+    assert main(["collect", "--env", "MiniGrid-Empty-5x5-v0", "--episodes", "1",
+                 "--max-steps", "3", "--out", str(good)]) == 0  # fmt: skip
+    lines = good.read_text().splitlines()
+    rec = json.loads(lines[1])
+    rec["reward"] = 12345
+    lines[1] = json.dumps(rec).replace("12345", reward)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    return bad
+
+
+@pytest.mark.parametrize(
+    ("reward", "message"),
+    [("1" + "0" * 400, "2: reward: expected a finite number"),
+     ("NaN", "2: invalid JSON: NaN is not a number JSON allows"),
+     ("Infinity", "2: invalid JSON: Infinity is not a number JSON allows")],
+    ids=["10**400", "NaN", "Infinity"],
+)  # fmt: skip
+def test_synth_and_solve_consistent_locate_a_bad_reward(
+    tmp_path: Path, reward: str, message: str
+) -> None:
+    data = _dataset_with_bad_reward(tmp_path, reward)
+    for args in (
+        ["synth", "--data", str(data), "--prior", "models/minigrid_prior.wc",
+         "--out", str(tmp_path / "m.wc")],
+        ["solve", "consistent", "models/minigrid.wc", str(data)],
+    ):  # fmt: skip
+        result = run(*args)
+        assert "Traceback" not in result.stderr
+        assert result.returncode == 1, result.stderr
+        assert f"error: {data}:{message}" in result.stderr, result.stderr
+    assert not (tmp_path / "m.wc").exists()
+
+
+def test_a_deeply_nested_dataset_line_is_located(tmp_path: Path) -> None:
+    data = tmp_path / "deep.jsonl"
+    data.write_text("[" * 5000 + "\n")
+    result = run("solve", "consistent", "models/minigrid.wc", str(data))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: {data}:1: invalid JSON: nested too deeply to read" in result.stderr
