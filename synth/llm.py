@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import random
 import re
@@ -115,9 +116,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--llm-base-url", help="OpenAI-compatible endpoint (default OPENAI_BASE_URL)"
     )
-    group.add_argument("--llm-grammar", choices=GRAMMAR_MODES, default="openai")
-    group.add_argument("--llm-timeout", type=float, default=120.0, help="seconds per request")
-    group.add_argument("--llm-retries", type=int, default=4, help="retries per request")
+    group.add_argument("--llm-grammar", choices=GRAMMAR_MODES, default="openai",
+                       help="how replies are held to the grammar: openai (Responses API custom "
+                       "tool), vllm (structured outputs), none (unconstrained)")  # fmt: skip
+    group.add_argument("--llm-timeout", type=_seconds, default=120.0, help="seconds per request")
+    group.add_argument("--llm-retries", type=_natural, default=4, help="retries per request")
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (the command line's `worldcoder.argtypes.seconds`;
+    synth cannot import worldcoder)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive, finite number of seconds, found {text!r}"
+        )
+    return value
+
+
+def _natural(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
+    return value
 
 
 def config_from_args(args: argparse.Namespace) -> LLMConfig:
@@ -140,6 +167,8 @@ class Reply:
     text: str | None
     tokens: int = 0
     call_id: str | None = None
+    error: str = ""
+    """Why `text` is None, when known."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +336,8 @@ class LLMProposer:
                 check_candidate(self.spec, reply.text, self.prior)
             except DslError as err:
                 self.cost.llm_failures += 1
+                self.cost.llm_rejected += 1
+                self.cost.llm_last_error = str(err.diagnostics[0]) if err.diagnostics else str(err)
                 turns.append(Turn(reply, str(err)))
                 continue
             return reply.text
@@ -326,7 +357,9 @@ class LLMProposer:
             got = self._attempt(messages, turns)
             if isinstance(got, Reply):
                 self.cost.llm_tokens += got.tokens
-                self.cost.llm_failures += int(got.text is None)
+                if got.text is None:
+                    self.cost.llm_failures += 1
+                    self.cost.llm_last_error = got.error or "an empty reply"
                 return got
             self.cost.llm_failures += 1
             if got is None or attempt == self.config.max_retries:
@@ -341,17 +374,19 @@ class LLMProposer:
             return self._send(messages, turns)
         except openai.APIConnectionError as err:  # includes timeouts
             log.info("LLM call failed: %s", err)
+            self.cost.llm_last_error = f"LLM call failed: {err}"
             return Retry()
         except openai.APIStatusError as err:
+            self.cost.llm_last_error = f"HTTP {err.status_code}: {err.message}"
             if err.status_code in _RETRYABLE or err.status_code >= 500:
                 log.info("LLM call failed with HTTP %d", err.status_code)
                 return Retry(_retry_after(err))
-            self.broken = f"HTTP {err.status_code}: {err.message}"
+            self.broken = self.cost.llm_last_error
             log.warning("the LLM endpoint refused the request (%s); giving up", self.broken)
             return None
         except (openai.OpenAIError, ValueError) as err:  # an unreadable body and the like
             log.info("malformed LLM reply: %s", err)
-            return Reply(None)
+            return Reply(None, error=f"malformed reply: {err}")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> None:
         delay = retry_after

@@ -48,6 +48,10 @@ class Cost:
     llm_calls: int = 0
     llm_tokens: int = 0
     llm_failures: int = 0
+    llm_rejected: int = 0
+    """LLM replies that came back but did not parse or type-check (part of `llm_failures`)."""
+    llm_last_error: str = ""
+    """Why the last failed LLM attempt gave no program (empty when none failed)."""
     seconds: float = 0.0
 
 

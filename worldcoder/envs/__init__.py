@@ -7,7 +7,7 @@ interface and `Step` record (`base`), the adapters (`minigrid_env`, `sokoban`,
 data collection (`collect`) and the bundled Sokoban levels (``levels/``).
 """
 
-from .base import EnvError, JsonState, ObjectEnv, Step
+from .base import EnvError, EnvUsageError, JsonState, ObjectEnv, Step
 from .collect import collect, write_jsonl
 from .registry import SUPPORTED_ENVS, domain_of, make_env
 from .sokoban import Level, SokobanEnv, bundled_levels_path, load_levels, parse_levels
@@ -15,6 +15,7 @@ from .sokoban import Level, SokobanEnv, bundled_levels_path, load_levels, parse_
 __all__ = [
     "SUPPORTED_ENVS",
     "EnvError",
+    "EnvUsageError",
     "JsonState",
     "Level",
     "ObjectEnv",
