@@ -445,3 +445,11 @@ def test_synth_reports_rejected_llm_replies_and_writes_nothing(
     assert f"no consistent program: {out} not written" in err
     assert (f"LLM: {calls} replies rejected (off the grammar or ill-typed) of {calls} calls; "
             "last error: <candidate>:1:5: error: unexpected character '!'") in err, err  # fmt: skip
+
+
+def test_a_deeply_nested_run_log_line_is_located(tmp_path: Path) -> None:
+    from worldcoder.rundir import RunDir
+
+    (tmp_path / "events.jsonl").write_text('{"event": "x"}\n' + "[" * 5000 + "\n")
+    with pytest.raises(ValueError, match=r"events.jsonl:2: corrupt line in a run log$"):
+        RunDir(tmp_path).records("events.jsonl")
