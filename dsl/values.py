@@ -9,6 +9,7 @@ path of anything wrong; unknown extra keys of a transition are kept, never dropp
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -159,14 +160,44 @@ def transition_from_json(schema: C.Schema, obj: object, where: str) -> Transitio
         raise DataError(
             f"{where}: action: expected one of {', '.join(actions)}, found {json.dumps(action)}"
         )
-    if isinstance(reward, bool) or not isinstance(reward, int | float):
-        raise DataError(f"{where}: reward: expected a number, found {json.dumps(reward)}")
+    value = _reward(reward, where)
     if not isinstance(done, bool):
         raise DataError(f"{where}: done: expected true or false, found {json.dumps(done)}")
     if not isinstance(mission, str):
         raise DataError(f"{where}: mission: expected a string, found {json.dumps(mission)}")
     extra = tuple((k, v) for k, v in obj.items() if k not in _REQUIRED)
-    return Transition(state, action, nxt, float(reward), done, Mission.of(mission), extra)
+    return Transition(state, action, nxt, value, done, Mission.of(mission), extra)
+
+
+def _reward(reward: object, where: str) -> float:
+    """A reward as a finite float: NaN, infinities and numbers beyond a float are refused."""
+    if isinstance(reward, bool) or not isinstance(reward, int | float):
+        raise DataError(f"{where}: reward: expected a number, found {json.dumps(reward)}")
+    try:
+        value = float(reward)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        shown = str(reward) if len(str(reward)) <= 20 else f"a {len(str(reward))}-digit number"
+        raise DataError(f"{where}: reward: expected a finite number, found {shown}")
+    return value
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json_line(text: str, where: str) -> object:
+    """One JSON value of a JSONL line, or a `DataError` at `where` (FILE:LINE): invalid JSON,
+    NaN / Infinity (not JSON) and values nested too deeply to read are all refused."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as err:
+        raise DataError(f"{where}:{err.colno}: invalid JSON: {err.msg}") from None
+    except RecursionError:
+        raise DataError(f"{where}: invalid JSON: nested too deeply to read") from None
+    except ValueError as err:
+        raise DataError(f"{where}: invalid JSON: {err}") from None
 
 
 def transition_to_json(schema: C.Schema, t: Transition) -> dict[str, Any]:
@@ -202,10 +233,7 @@ def iter_dataset(schema: C.Schema, path: str | Path) -> Iterator[tuple[int, Tran
                 raise DataError(f"{where}: the line is not UTF-8 text") from None
             if not text.strip():
                 continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{where}:{err.colno}: invalid JSON: {err.msg}") from None
+            obj = parse_json_line(text, where)
             yield lineno, transition_from_json(schema, obj, where)
 
 

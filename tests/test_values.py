@@ -110,6 +110,29 @@ def test_bad_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
     assert str(err.value) == f"{path}{message}"
 
 
+HOSTILE = {
+    "reward-beyond-float": (json.dumps(_with(reward=10**400)),
+                            ":2: reward: expected a finite number, found a 401-digit number"),
+    "reward-overflowing-literal": (json.dumps(_with(reward=1.5)).replace("1.5", "1e400"),
+                                   ":2: reward: expected a finite number, found inf"),
+    "reward-nan": (json.dumps(_with(reward=float("nan"))),
+                   ":2: invalid JSON: NaN is not a number JSON allows"),
+    "reward-minus-infinity": (json.dumps(_with(reward=float("-inf"))),
+                              ":2: invalid JSON: -Infinity is not a number JSON allows"),
+    "unclosed-5000-deep": ("[" * 5000, ":2: invalid JSON: nested too deeply to read"),
+    "closed-5000-deep": ("[" * 5000 + "]" * 5000, ":2: invalid JSON: nested too deeply to read"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(LINE) + "\n" + line + "\n")
+    with pytest.raises(DataError) as err:
+        read_dataset(PROGRAM.schema, path)
+    assert str(err.value) == f"{path}{message}"
+
+
 def test_non_utf8_line_is_located(tmp_path: Path) -> None:
     path = tmp_path / "bin.jsonl"
     path.write_bytes(json.dumps(LINE).encode() + b"\n\xff\xfe\n")
