@@ -154,7 +154,7 @@ def transition_from_json(schema: C.Schema, obj: object, where: str) -> Transitio
             f"{where}: state has {len(state.objects)} objects but next_state has {len(nxt.objects)}"
         )
     action, reward, done, mission = obj["action"], obj["reward"], obj["done"], obj["mission"]
-    actions = schema.action.members if schema.action else ()
+    actions = schema.actions
     if not isinstance(action, str) or action not in actions:
         raise DataError(
             f"{where}: action: expected one of {', '.join(actions)}, found {json.dumps(action)}"

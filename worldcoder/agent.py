@@ -531,7 +531,7 @@ def distinguishing_path(
     whose last action some model of `others` predicts (next state, reward or done) differently
     from `base` (the actions before it agree or not, `base` predicts where they lead). None when
     no such situation is within `max_nodes` states."""
-    actions = base.program.schema.action.members if base.program.schema.action else ()
+    actions = base.program.schema.actions
     parents: dict[State, tuple[State, str] | None] = {start: None}
     frontier = deque([start])
     while frontier and len(parents) <= max_nodes:
