@@ -102,6 +102,15 @@ def parse_expr(text: str, path: str = "<expr>") -> S.Expr:
     return _parse(text, path, "expr")  # type: ignore[no-any-return]
 
 
+_IMPORT_LINE = re.compile(r'^[ \t]*import[ \t]+"[^"\n]*"[ \t]*(#[^\n]*)?$', re.MULTILINE)
+
+
+def strip_imports(text: str) -> str:
+    """A program without its `import` lines (a saved model or a warm start imports the prior,
+    which the caller puts back in scope itself)."""
+    return _IMPORT_LINE.sub("", text).strip()
+
+
 def read_source(path: Path) -> str:
     """Read a .wc file as UTF-8, turning I/O and decoding failures into located errors."""
     try:

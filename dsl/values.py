@@ -63,12 +63,25 @@ class Outcome:
     done: bool
 
     def matches(self, t: Transition) -> bool:
-        """Whether this prediction reproduces an observed transition exactly."""
+        """Whether this prediction reproduces an observed transition exactly: no
+        `differences` (checked directly, as the learner calls this on every step it scores)."""
         return (
             self.next_state == t.next_state
             and float(self.reward) == t.reward
             and self.done == t.done
         )
+
+    def differences(
+        self, schema: C.Schema, next_state: State, reward: float, done: bool, other: str
+    ) -> list[str]:
+        """Readable differences from an observed outcome, `other` naming where it was observed
+        (e.g. "data", "environment"); empty exactly when the prediction matches."""
+        diffs = list(state_differences(schema, self.next_state, next_state, other))
+        if float(self.reward) != reward:
+            diffs.append(f"reward: model {self.reward}, {other} {reward:g}")
+        if self.done != done:
+            diffs.append(f"done: model {show_value(self.done)}, {other} {show_value(done)}")
+        return diffs
 
 
 # ----------------------------------------------------------------------------- JSON -> values

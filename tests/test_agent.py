@@ -15,9 +15,10 @@ from typing import Any
 
 from dsl.check import check_file
 from dsl.compile import compile_program
+from dsl.parse import strip_imports
 from dsl.values import Mission, state_from_json, transition_from_json
 from solver.bfs import bfs_plan
-from worldcoder.agent import Agent, LearnConfig, distinguishing_path, model_body
+from worldcoder.agent import Agent, LearnConfig, distinguishing_path
 from worldcoder.correctness import correct_model
 from worldcoder.envs import collect, make_env
 from worldcoder.rundir import RunDir
@@ -198,8 +199,8 @@ def test_the_agent_explores_where_its_model_and_an_alternative_disagree(tmp_path
     config = LearnConfig("MiniGrid-DoorKey-5x5-v0", correctness=False)
     run.create({"env": config.env})
     agent = Agent(config, run)
-    agent._accept(model_body(REFERENCE.read_text()), save=False)
-    alternative = agent._compiled(model_body(drop_at_open_doors(tmp_path).read_text()))
+    agent._accept(strip_imports(REFERENCE.read_text()), save=False)
+    alternative = agent._compiled(strip_imports(drop_at_open_doors(tmp_path).read_text()))
     assert alternative is not None
     agent.alternatives = [alternative]
     state_json, mission = agent.env.reset(seed=0)

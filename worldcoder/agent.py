@@ -42,6 +42,7 @@ from typing import Any
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.errors import DslError, RunError
+from dsl.parse import strip_imports
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
 from solver import run_planner
 from solver.bfs import path_to
@@ -188,7 +189,7 @@ class Agent:
                 self.stats.steps_to_correct_model = rec["env_steps"]
         latest = self.run.latest_model()
         if latest is not None:
-            self._accept(model_body(latest.read_text()), save=False)
+            self._accept(strip_imports(latest.read_text()), save=False)
 
     def _remember(self, rec: dict[str, Any]) -> None:
         line = len(self.data) + 1
@@ -515,12 +516,6 @@ class Agent:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def model_body(text: str) -> str:
-    """A saved model file without its import lines (the prior is put back in scope when it is
-    checked)."""
-    return "\n".join(line for line in text.splitlines() if not line.startswith("import "))
 
 
 def distinguishing_path(

@@ -20,7 +20,6 @@ from dsl.errors import DslError, RunError
 from dsl.parse import parse_file
 from dsl.pretty import pretty
 from dsl.values import DataError
-from worldcoder.bench_cli import add_bench_parser
 from worldcoder.curriculum import add_curriculum_parser
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
 from worldcoder.learn_cli import add_learn_parser
@@ -83,7 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_synth_parser(sub, _positive, _natural)
     add_learn_parser(sub, _positive, _natural)
     add_curriculum_parser(sub, _positive, _natural)
-    add_bench_parser(sub, _positive, _natural)
     add_play_parser(sub, _positive, _natural)
     return parser
 

@@ -25,10 +25,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsl.parse import strip_imports
 from solver import PLANNERS
 from synth import Spec
 from synth.score import program_text
-from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig, model_body
+from worldcoder.agent import MODELS, PRIORS, Agent, LearnConfig
 from worldcoder.envs import domain_of
 from worldcoder.learn_cli import progress_printer
 from worldcoder.rundir import RunDir
@@ -89,7 +90,7 @@ def run_curriculum(
             break
         inherited += run.records("transitions.jsonl")
         latest = run.latest_model()
-        model = model_body(latest.read_text()) if latest else model
+        model = strip_imports(latest.read_text()) if latest else model
     return write_report(root, config, reports)
 
 
