@@ -7,7 +7,8 @@ while parsing, with no intermediate Lark tree and no recursion. Lark keeps every
 
 Nesting is measured while the tree is built, so nothing downstream (checker, printer,
 interpreter, compiler, Z3 encoding, all recursive) ever sees a tree deeper than it can walk with
-Python's default recursion limit. Every failure is a located `DslError`.
+Python's default recursion limit. Every failure is a located `DslError`. `strip_imports` drops
+a program's `import` lines (the one definition used by the learner and the LLM proposer).
 """
 
 from __future__ import annotations

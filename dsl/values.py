@@ -4,6 +4,8 @@ A state is an agent record plus a fixed-length tuple of object records; a record
 field values in schema order (bool, int, or an enum member's name). JSON uses objects keyed by
 field name. Reading checks every value against the schema and reports FILE:LINE and the JSON
 path of anything wrong; unknown extra keys of a transition are kept, never dropped.
+`Outcome.matches` / `Outcome.differences` are the one definition of a prediction reproducing an
+observed transition (the learner, the solver's consistency check and `validate` all use them).
 """
 
 from __future__ import annotations
