@@ -4,6 +4,8 @@ A state is an agent record plus a fixed-length tuple of object records; a record
 field values in schema order (bool, int, or an enum member's name). JSON uses objects keyed by
 field name. Reading checks every value against the schema and reports FILE:LINE and the JSON
 path of anything wrong; unknown extra keys of a transition are kept, never dropped.
+`Outcome.matches` / `Outcome.differences` are the one definition of a prediction reproducing an
+observed transition (the learner, the solver's consistency check and `validate` all use them).
 """
 
 from __future__ import annotations
@@ -64,12 +66,25 @@ class Outcome:
     done: bool
 
     def matches(self, t: Transition) -> bool:
-        """Whether this prediction reproduces an observed transition exactly."""
+        """Whether this prediction reproduces an observed transition exactly: no
+        `differences` (checked directly, as the learner calls this on every step it scores)."""
         return (
             self.next_state == t.next_state
             and float(self.reward) == t.reward
             and self.done == t.done
         )
+
+    def differences(
+        self, schema: C.Schema, next_state: State, reward: float, done: bool, other: str
+    ) -> list[str]:
+        """Readable differences from an observed outcome, `other` naming where it was observed
+        (e.g. "data", "environment"); empty exactly when the prediction matches."""
+        diffs = list(state_differences(schema, self.next_state, next_state, other))
+        if float(self.reward) != reward:
+            diffs.append(f"reward: model {self.reward}, {other} {reward:g}")
+        if self.done != done:
+            diffs.append(f"done: model {show_value(self.done)}, {other} {show_value(done)}")
+        return diffs
 
 
 # ----------------------------------------------------------------------------- JSON -> values
@@ -155,7 +170,7 @@ def transition_from_json(schema: C.Schema, obj: object, where: str) -> Transitio
             f"{where}: state has {len(state.objects)} objects but next_state has {len(nxt.objects)}"
         )
     action, reward, done, mission = obj["action"], obj["reward"], obj["done"], obj["mission"]
-    actions = schema.action.members if schema.action else ()
+    actions = schema.actions
     if not isinstance(action, str) or action not in actions:
         raise DataError(
             f"{where}: action: expected one of {', '.join(actions)}, found {json.dumps(action)}"

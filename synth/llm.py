@@ -40,7 +40,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from openai.types.responses import CustomToolParam, ResponseInputParam
 
 from dsl.errors import DslError
-from dsl.parse import grammar_text
+from dsl.parse import grammar_text, strip_imports
 from dsl.syntax import Module
 from synth.prompt import TOOL_NAME, Message, build_prompt, repair_message
 from synth.rex import Candidate, rex
@@ -51,9 +51,6 @@ GrammarMode = Literal["openai", "vllm", "none"]
 GRAMMAR_MODES: tuple[str, ...] = get_args(GrammarMode)
 _RETRYABLE = frozenset({408, 409, 429})
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.DOTALL)
-_IMPORT = re.compile(
-    r'^[ \t]*import[ \t]+("[^"\n]*"|[A-Za-z_][A-Za-z0-9_]*)[ \t]*(#[^\n]*)?$', re.MULTILINE
-)
 
 
 class LLMConfigError(ValueError):
@@ -236,11 +233,6 @@ def strip_fences(text: str) -> str:
     """The first Markdown code block's body, or the whole text when there is none."""
     match = _FENCE.search(text)
     return (match.group(1) if match else text).strip()
-
-
-def strip_imports(text: str) -> str:
-    """A program without its `import` lines (a warm start may import the prior)."""
-    return _IMPORT.sub("", text).strip()
 
 
 def _tokens(usage: object) -> int:

@@ -182,7 +182,12 @@ def test_learn_plays_the_levels_of_a_level_file_with_the_push_planner(tmp_path: 
     result = run("learn", "--env", "Sokoban", "--level-file", str(levels.relative_to(ROOT)),
                  "--episodes", "3", "--streak", "3", "--planner", "sokoban", "--horizon", "200",
                  "--no-correctness", "--run-dir", str(tmp_path / "run"))  # fmt: skip
-    assert result.returncode in (0, 1), result.stderr[-2000:]
+    # Measured (seed 0): random exploration solves level 0 in two pushes; the model synthesized
+    # from the first 100 transitions lets the agent walk up or down into boxes, so its plans fail
+    # levels 1 and 2: the streak of 3 is missed and the exit status is 1, as `learn` promises.
+    assert result.returncode == 1, result.stderr[-2000:]
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert (report["episodes"], report["successes"], report["success_streak"]) == (3, 1, 0)
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["level_file"] == str(levels) and config["planner"] == "sokoban"
     rows = [json.loads(line) for line in (tmp_path / "run" / "transitions.jsonl").open()]

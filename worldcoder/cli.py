@@ -23,7 +23,6 @@ from dsl.parse import parse_file
 from dsl.pretty import pretty
 from dsl.values import DataError
 from worldcoder.argtypes import Parser, natural, output_file_or_stdout, positive
-from worldcoder.bench_cli import add_bench_parser
 from worldcoder.curriculum import add_curriculum_parser
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, EnvUsageError, collect, domain_of, write_jsonl
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES
@@ -93,7 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_synth_parser(sub, positive, natural)
     add_learn_parser(sub, positive, natural)
     add_curriculum_parser(sub, positive, natural)
-    add_bench_parser(sub, positive, natural)
     add_play_parser(sub, positive, natural)
     return parser
 

@@ -25,11 +25,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsl.parse import strip_imports
 from solver import PLANNERS
 from synth import Spec
 from synth.llm import add_arguments as add_llm_arguments
 from synth.score import program_text
-from worldcoder.agent import Agent, LearnConfig, llm_config, model_body
+from worldcoder.agent import Agent, LearnConfig, llm_config
 from worldcoder.argtypes import seconds
 from worldcoder.domains import domain
 from worldcoder.envs import domain_of
@@ -92,7 +93,7 @@ def run_curriculum(
             break
         inherited += run.records("transitions.jsonl")
         latest = run.latest_model()
-        model = model_body(latest.read_text()) if latest else model
+        model = strip_imports(latest.read_text()) if latest else model
     return write_report(root, config, reports)
 
 
