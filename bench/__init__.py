@@ -1,7 +1,7 @@
 """WorldCoder's benchmark suite: bench modules, their runner and their recorded results.
 
     from bench import BENCHES, Job, run_suite
-    run_suite(["throughput"], quick=True, workers=2)      # what `worldcoder bench` does
+    run_suite(["throughput"], quick=True, workers=2)      # what `worldcoder-bench` does
 
 Each bench module (`bench/<name>.py`) lists its independent jobs, runs one job in a worker
 process and summarises the finished jobs into `bench/results/<name>.json` and PNG plots; see

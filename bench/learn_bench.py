@@ -8,9 +8,10 @@ whether the 10-in-a-row streak was reached, synthesis seconds and calls. A run c
 recorded with `"finished": false` and the figures of its last report.
 
     python bench/learn_bench.py [--envs MiniGrid-Empty-5x5-v0,...] [--seeds 0,1,2]
-                                [--episodes 30] [--cap 900] [--jobs 1]
+                                [--episodes 30] [--cap 900] [--jobs 1] [--out DIR | --record]
 
-Writes bench/results/learn_bench.json (with the command) and bench/results/learn_bench.png.
+Writes learn_bench.json (with the command) and learn_bench.png to a new runs/learn_bench-TIME/,
+to DIR, or with --record to bench/results/ (the recorded results; `bench.outputs`).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.runs import ROOT, run_cli
+from bench.outputs import add_output_flags, output_dir
+from bench.runs import run_cli
+from worldcoder.argtypes import seconds
 
-RESULTS = ROOT / "bench" / "results"
 ENVS = "MiniGrid-Empty-5x5-v0,MiniGrid-DoorKey-5x5-v0,MiniGrid-Unlock-v0"
 FIELDS = ("total_env_steps", "steps_to_first_success", "steps_to_correct_model", "success_streak",
           "episodes", "successes", "synthesis_seconds", "synthesis_calls", "counterexamples",
@@ -78,20 +80,21 @@ def main() -> int:
     p.add_argument("--envs", default=ENVS)
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--episodes", type=int, default=30)
-    p.add_argument("--cap", type=float, default=900.0, help="wall-clock seconds per run")
+    p.add_argument("--cap", type=seconds, default=900.0, help="wall-clock seconds per run")
     p.add_argument("--jobs", type=int, default=1)
+    add_output_flags(p, "learn_bench")
     args = p.parse_args()
+    results = output_dir(args, "learn_bench")
     jobs = [(e, int(s)) for e in args.envs.split(",") for s in args.seeds.split(",")]
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:
         rows = list(
             pool.map(lambda j: run_one(j[0], j[1], args.episodes, args.cap, Path(tmp)), jobs)
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
     out = {"command": "python bench/learn_bench.py " + " ".join(sys.argv[1:]),
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
            "runs": rows}  # fmt: skip
-    (RESULTS / "learn_bench.json").write_text(json.dumps(out, indent=2) + "\n")
-    plot(rows, RESULTS / "learn_bench.png")
+    (results / "learn_bench.json").write_text(json.dumps(out, indent=2) + "\n")
+    plot(rows, results / "learn_bench.png")
     return 0
 
 

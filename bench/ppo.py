@@ -34,7 +34,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.sample_efficiency import near_optimal
+from bench.runs import near_optimal
 
 ZOO_HYPERPARAMS: dict[str, Any] = {
     "n_steps": 128,

@@ -1,5 +1,6 @@
 """Helpers shared by the bench modules that measure learning runs: running a `worldcoder` command
-under a wall-clock cap, and the median over seeds that counts "not reached" as infinite."""
+under a wall-clock cap, the median over seeds that counts "not reached" as infinite, and the
+near-optimal test on recent returns (used by `sample_efficiency` and `ppo` alike)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,9 @@ def median_steps(values: Sequence[int | None]) -> float | None:
         return None
     mid = statistics.median(math.inf if v is None else float(v) for v in values)
     return None if math.isinf(mid) else mid
+
+
+def near_optimal(recent: Sequence[float], window: int, target: float) -> bool:
+    """`recent` holds the last `window` returns (no fewer) and their mean is >= `target` (up to
+    rounding: a hundred returns of 0.8 count)."""
+    return len(recent) >= window and sum(recent) >= target * window - 1e-9

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.runs import median_steps, run_cli
+from bench.runs import median_steps, near_optimal, run_cli
 from bench.suite import Job
 
 if TYPE_CHECKING:
@@ -77,12 +77,6 @@ def milestones(episodes: Episodes, window: int = WINDOW, target: float = TARGET)
         if near_optimal(recent, window, target):
             return Milestones(first, end)
     return Milestones(first, None)
-
-
-def near_optimal(recent: Sequence[float], window: int = WINDOW, target: float = TARGET) -> bool:
-    """`recent` holds the last `window` returns (no fewer) and their mean is >= `target` (up to
-    rounding: a hundred returns of 0.8 count)."""
-    return len(recent) >= window and sum(recent) >= target * window - 1e-9
 
 
 def episode_returns(records: Sequence[dict[str, Any]]) -> list[tuple[int, float]]:

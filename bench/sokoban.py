@@ -41,6 +41,7 @@ from typing import Any
 
 from bench.runs import run_cli
 from bench.suite import Job
+from dsl.parse import strip_imports
 
 NAME = "sokoban"
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,12 +56,11 @@ MODELS = ("learned", "reference")
 
 
 def _final_model(run_dir: Path, final: str | None) -> dict[str, Any]:
-    from worldcoder.agent import model_body
     from worldcoder.events import Correctness, read_events
     from worldcoder.rundir import RunDir
 
     verdicts = [e.status for e in read_events(RunDir(run_dir)) if isinstance(e, Correctness)]
-    body = model_body(Path(final).read_text()) if final else None
+    body = strip_imports(Path(final).read_text()) if final else None
     return {"model": body, "model_sha256": _sha(body) if body else None,
             "last_correctness": verdicts[-1] if verdicts else None}  # fmt: skip
 

@@ -1,8 +1,9 @@
 """Solver benchmarks: consistency, planning engines and encodings, optimistic synthesis, equivalence.
 
-    python bench/solver_bench.py [--quick]
+    python bench/solver_bench.py [--quick] [--out DIR | --record]
 
-Writes bench/results/solver_bench.json and bench/results/solver_bench.png. Every figure is a
+Writes solver_bench.json and solver_bench.png to a new runs/solver_bench-TIME/, to DIR, or with
+--record to bench/results/ (the recorded results; `bench.outputs`). Every figure is a
 wall-clock measurement on this machine in one run; `--quick` shrinks the sizes for a smoke run.
 """
 
@@ -18,16 +19,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.outputs import add_output_flags, output_dir
 from dsl import core as C
 from dsl.check import check_file
 from dsl.parse import library_path
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
 from solver import Bounds, Limits, Theory, check_consistency, equivalent, optimistic, plan
+from worldcoder.argtypes import seconds
 from worldcoder.envs import collect, make_env
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = library_path("prelude").parent  # the model library, models/
-OUT = ROOT / "bench" / "results"
 ENCODINGS = (("int", "datatype"), ("int", "int"), ("bv", "datatype"), ("bv", "int"))
 
 ALTERNATIVES = (
@@ -160,16 +162,18 @@ def bench_equivalence(program: C.Program, tmp: Path) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--timeout", type=seconds, default=300.0)
     parser.add_argument("--sections", default="consistency,plans,optimistic,equivalence",
                         help="run only these; others keep their recorded results")  # fmt: skip
+    add_output_flags(parser, "solver_bench")
     args = parser.parse_args()
+    out = output_dir(args, "solver_bench")
     program = check_file(MODELS / "minigrid.wc")
     envs = ["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0"] + (
         [] if args.quick else ["MiniGrid-DoorKey-16x16-v0"]
     )
     sections = set(args.sections.split(","))
-    path = OUT / "solver_bench.json"
+    path = out / "solver_bench.json"
     result: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     result["machine"] = {"python": platform.python_version(), "platform": platform.platform()}
     commands = result.get("commands", {})
@@ -188,9 +192,8 @@ def main() -> None:
         commands[section] = command
     result["commands"] = commands
     result.pop("command", None)
-    OUT.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
-    plot(result, OUT / "solver_bench.png")
+    plot(result, out / "solver_bench.png")
 
 
 def plot(result: dict[str, Any], path: Path) -> None:

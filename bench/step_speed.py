@@ -3,9 +3,10 @@
 For each environment, random-policy transitions are recorded once; then the same steps are
 replayed through (1) the raw gymnasium `env.step` (same seeds, same actions), (2) the object-
 centric adapter's `step` (env.step plus state extraction), (3) the compiled reference model,
-(4) the interpreter. Writes bench/results/step_speed.json and bench/results/step_speed.png.
+(4) the interpreter. Writes step_speed.json and step_speed.png to a new runs/step_speed-TIME/,
+to DIR, or with --record to bench/results/ (the recorded results; `bench.outputs`).
 
-    python bench/step_speed.py [--steps 3000] [--envs MiniGrid-DoorKey-8x8-v0,...]
+    python bench/step_speed.py [--steps 3000] [--envs MiniGrid-DoorKey-8x8-v0,...] [--out DIR | --record]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import gymnasium
 
+from bench.outputs import add_output_flags, output_dir
 from dsl.check import check_file
 from dsl.compile import compile_program
 from dsl.interp import run_step
@@ -28,7 +30,6 @@ from worldcoder.domains import env_domain
 from worldcoder.envs import SokobanEnv, bundled_levels_path, collect, load_levels, make_env
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "results"
 DEFAULT_ENVS = (
     "MiniGrid-Empty-8x8-v0",
     "MiniGrid-DoorKey-8x8-v0",
@@ -92,7 +93,9 @@ def main() -> None:
     parser.add_argument("--interp-steps", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--envs", default=",".join(DEFAULT_ENVS))
+    add_output_flags(parser, "step_speed")
     args = parser.parse_args()
+    out = output_dir(args, "step_speed")
     rows = []
     for env_id in args.envs.split(","):
         program = check_file(env_domain(env_id).reference_path)
@@ -132,14 +135,13 @@ def main() -> None:
             f"interp={us['interpreter']:9.1f}us env.step={us['env_step']:7.1f}us "
             f"adapter={us['adapter_step']:7.1f}us"
         )
-    OUT.mkdir(parents=True, exist_ok=True)
     result = {
         "command": "python " + " ".join(["bench/step_speed.py", *sys.argv[1:]]),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "results": rows,
     }
-    (OUT / "step_speed.json").write_text(json.dumps(result, indent=2) + "\n")
-    plot(rows, OUT / "step_speed.png")
+    (out / "step_speed.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot(rows, out / "step_speed.png")
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The benchmark runner behind `worldcoder bench`.
+"""The benchmark runner behind `worldcoder-bench`.
 
 Owns the registry of bench modules (`BENCHES`), the `Job` record, running jobs in parallel worker
 processes or on a Ray cluster, the progress display, resuming an interrupted run, and writing each
@@ -50,7 +50,7 @@ BENCHES: tuple[str, ...] = (
     "throughput", "sample_efficiency", "taxi", "sokoban", "optimism", "scaling", "curriculum",
     "llm_ceiling",
 )  # fmt: skip
-"""Bench names in the order `worldcoder bench` runs them."""
+"""Bench names in the order `worldcoder-bench` runs them."""
 MODULES = {"curriculum": "bench.curriculum_transfer"}
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

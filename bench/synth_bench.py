@@ -22,7 +22,8 @@ well-formed state (models/sokoban_well_formed.wc) of a walled 6x6 grid with up t
 
     python bench/synth_bench.py [--jobs 2] [--families Empty-5x5,Sokoban,...] [--sizes 100,1000]
 
-Writes bench/results/synth_bench.json (with the command) and bench/results/synth_bench.png.
+Writes synth_bench.json (with the command) and synth_bench.png to a new runs/synth_bench-TIME/,
+to `--out DIR`, or with `--record` to bench/results/ (the recorded results; `bench.outputs`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.outputs import add_output_flags, output_dir  # noqa: E402
 from dsl import core as C  # noqa: E402
 from dsl.check import check_file  # noqa: E402
 from dsl.compile import compile_program  # noqa: E402
@@ -53,7 +55,6 @@ from worldcoder.correctness import well_formed_reference  # noqa: E402
 from worldcoder.domains import domain, env_domain  # noqa: E402
 from worldcoder.envs import collect, make_env  # noqa: E402
 
-OUT = ROOT / "bench" / "results"
 SIZES = (100, 250, 500, 1000)
 DATA_SEED = 0
 HELDOUT_SEED = 1000
@@ -301,12 +302,14 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    add_output_flags(parser, "synth_bench")
     args = parser.parse_args()
     families = [f for f in args.families.split(",") if f]
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         parser.error(f"unknown families {unknown}; choose from {list(FAMILIES)}")
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    out = output_dir(args, "synth_bench")
     started = time.perf_counter()
     head = commit()
     jobs = [(f, n) for f in families for n in sorted(sizes, reverse=True)]
@@ -345,11 +348,10 @@ def main() -> int:
     }
     if "Sokoban" in families:
         result["sokoban_extra_level"] = SOKOBAN_EXTRA_LEVEL
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "synth_bench.json").write_text(json.dumps(result, indent=2) + "\n")
-    plot(result, OUT / "synth_bench.png")
+    (out / "synth_bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot(result, out / "synth_bench.png")
     print(table(result))
-    print(f"wrote {OUT / 'synth_bench.json'} and {OUT / 'synth_bench.png'}")
+    print(f"wrote {out / 'synth_bench.json'} and {out / 'synth_bench.png'}")
     return 0
 
 

@@ -6,7 +6,7 @@ environment's `step` and the object-centric adapter's `step`, and reports micros
 Then it plans in the compiled reference model from the starts of a few seeds with BFS, A*
 (Manhattan heuristic) and MCTS and reports node expansions per second, plan length and status.
 
-    worldcoder bench --only throughput [--quick]
+    worldcoder-bench --only throughput [--quick]
 
 Writes bench/results/throughput.json (throughput-quick.json) and throughput.png.
 """

@@ -12,10 +12,12 @@ real environment adapters (`worldcoder.envs`):
 
 Each recorded transition is predicted by the compiled reference model and compared with the real
 next state, reward (the model-level reward) and done (= terminated). The results go to
-bench/results/validate_models.json (per family: episodes, steps, agreement, seconds, successful
-episodes, the first mismatch) and a table is printed.
+validate_models.json (per family: episodes, steps, agreement, seconds, successful episodes, the
+first mismatch) in a new runs/validate_models-TIME/, in DIR, or with --record in bench/results/
+(the recorded results; `bench.outputs`), and a table is printed.
 
     python bench/validate_models.py [--episodes 200] [--jobs 2] [--families Empty,Taxi,...]
+                                    [--out DIR | --record]
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.outputs import add_output_flags, output_dir  # noqa: E402
 from dsl.check import check_file  # noqa: E402
 from dsl.values import Mission  # noqa: E402
 from worldcoder.domains import domain as domain_facts  # noqa: E402
@@ -49,7 +52,6 @@ from worldcoder.envs import (  # noqa: E402
 from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, minigrid_env_ids  # noqa: E402
 from worldcoder.validate import Agreement, validate_model  # noqa: E402
 
-OUT = ROOT / "bench" / "results" / "validate_models.json"
 MODELS = {
     "minigrid": domain_facts("minigrid").reference_path,
     "sokoban": domain_facts("sokoban").reference_path,
@@ -560,12 +562,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--families", default=",".join(ALL_FAMILIES))
     parser.add_argument("--engine", choices=("compiled", "interp"), default="compiled")
-    parser.add_argument("--out", type=Path, default=OUT)
+    add_output_flags(parser, "validate_models")
     args = parser.parse_args(argv)
     families = [f for f in args.families.split(",") if f]
     unknown = [f for f in families if f not in ALL_FAMILIES]
     if unknown:
         parser.error(f"unknown families {unknown}; known: {', '.join(ALL_FAMILIES)}")
+    out = output_dir(args, "validate_models") / "validate_models.json"
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         runs = pool.map(
@@ -587,8 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - started, 1),
         "families": results,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    out.write_text(json.dumps(report, indent=2) + "\n")
     header = (
         f"{'family':<22}{'episodes':>9}{'steps':>9}{'agreement':>11}{'successes':>11}{'seconds':>9}"
     )
@@ -599,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{family:<22}{r['episodes']:>9}{r['steps']:>9}{r['agreement']:>11.4%}"
             f"{r['successful_episodes']:>11}{r['seconds']:>9.1f}"
         )
-    print(f"\nwrote {args.out} in {report['seconds']} s")
+    print(f"\nwrote {out} in {report['seconds']} s")
     for family, r in results.items():
         if r["first_mismatch"]:
             print(f"\n{family}: first mismatch\n{r['first_mismatch']}")

@@ -176,9 +176,11 @@ class Checker:
                 self.attempt(self._record, item)
 
     def _members(self, members: tuple[str, ...], pos: S.Pos) -> None:
-        dup = next((m for i, m in enumerate(members) if m in members[:i]), None)
-        if dup is not None:
-            raise Fail(pos, f"enum member {dup!r} is listed twice")
+        listed: set[str] = set()
+        for m in members:
+            if m in listed:
+                raise Fail(pos, f"enum member {m!r} is listed twice")
+            listed.add(m)
 
     def _enum(self, name: str, members: tuple[str, ...], pos: S.Pos) -> None:
         if name in SCALAR_TYPES or name in GLOBALS:
@@ -276,25 +278,27 @@ class Checker:
         out.append(C.FnDef(fn.name, sig.params, sig.ret, body, False))
 
     def _reject_recursion(self) -> None:
-        calls = self.state.calls
-        for start in calls:
-            cycle = _find_cycle(start, calls)
-            if cycle:
-                pos = self.signatures[start].pos
-                self.errors.append(
-                    Diagnostic(pos, "recursion is not allowed: " + " calls ".join(cycle))
-                )
-                return
+        cycle = _find_cycle(self.state.calls)
+        if cycle:
+            pos = self.signatures[cycle[0]].pos
+            self.errors.append(
+                Diagnostic(pos, "recursion is not allowed: " + " calls ".join(cycle))
+            )
 
     def _uses_next(self) -> set[str]:
+        """The helpers that read `next`, directly or through a helper they call (one pass over
+        the reversed call graph: linear in its size)."""
+        callers: dict[str, list[str]] = {}
+        for fn, callees in self.state.calls.items():
+            for callee in callees:
+                callers.setdefault(callee, []).append(fn)
         using = set(self.state.direct_next)
-        changed = True
-        while changed:
-            changed = False
-            for fn, callees in self.state.calls.items():
-                if fn not in using and callees & using:
-                    using.add(fn)
-                    changed = True
+        todo = list(using)
+        while todo:
+            for caller in callers.get(todo.pop(), ()):
+                if caller not in using:
+                    using.add(caller)
+                    todo.append(caller)
         return using
 
     # -- transition and outcomes
@@ -391,17 +395,27 @@ _ARTICLED: Mapping[str, str] = MappingProxyType(
 )  # enums are declared before functions, so a clash names the enum as the first
 
 
-def _find_cycle(start: str, calls: dict[str, set[str]]) -> list[str]:
-    stack: list[tuple[str, list[str]]] = [(start, [start])]
-    seen: set[str] = set()
-    while stack:
-        node, path = stack.pop()
-        for callee in sorted(calls.get(node, ())):
-            if callee == start:
-                return [*path, start]
-            if callee not in seen:
-                seen.add(callee)
-                stack.append((callee, [*path, callee]))
+def _find_cycle(calls: dict[str, set[str]]) -> list[str]:
+    """A call cycle `[f, g, ..., f]`, or `[]`: one depth-first search over the whole call graph
+    (each helper and call visited once), starting from the helpers in declaration order."""
+    done: set[str] = set()
+    for start in calls:
+        if start in done:
+            continue
+        path, on_path = [start], {start: 0}
+        stack = [iter(sorted(calls.get(start, ())))]
+        while stack:
+            callee = next(stack[-1], None)
+            if callee is None:
+                stack.pop()
+                done.add(path[-1])
+                del on_path[path.pop()]
+            elif callee in on_path:
+                return [*path[on_path[callee] :], callee]
+            elif callee not in done:
+                on_path[callee] = len(path)
+                path.append(callee)
+                stack.append(iter(sorted(calls.get(callee, ()))))
     return []
 
 

@@ -73,7 +73,7 @@ class CompiledModel:
     def __init__(self, program: C.Program) -> None:
         require_model(program)
         self.program = program
-        actions = program.schema.action.members if program.schema.action else ()
+        actions = program.schema.actions
         self._variants = {a: _Variant(program, a) for a in actions}
 
     def step(self, state: State, action: str, mission: Mission) -> Outcome:

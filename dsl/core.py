@@ -289,6 +289,11 @@ class Schema:
     agent: tuple[Field, ...]
     object: tuple[Field, ...]
 
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """The action enum's members, in order (none when the schema declares no action)."""
+        return self.action.members if self.action is not None else ()
+
     def enum(self, name: str) -> EnumT | None:
         return next((e for e in self.enums if e.name == name), None)
 

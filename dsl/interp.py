@@ -52,7 +52,7 @@ def unfilled_message(hole: C.HoleE) -> str:
 
 
 def check_action(program: C.Program, action: str) -> None:
-    members = program.schema.action.members if program.schema.action else ()
+    members = program.schema.actions
     if action not in members:
         raise RunError(f"unknown action {action!r}; the model's actions are {', '.join(members)}")
 

@@ -7,7 +7,8 @@ while parsing, with no intermediate Lark tree and no recursion. Lark keeps every
 
 Nesting is measured while the tree is built, so nothing downstream (checker, printer,
 interpreter, compiler, Z3 encoding, all recursive) ever sees a tree deeper than it can walk with
-Python's default recursion limit. Every failure is a located `DslError`.
+Python's default recursion limit. Every failure is a located `DslError`. `strip_imports` drops
+a program's `import` lines (the one definition used by the learner and the LLM proposer).
 """
 
 from __future__ import annotations
@@ -100,6 +101,17 @@ def parse_module(text: str, path: str = "<string>") -> S.Module:
 def parse_expr(text: str, path: str = "<expr>") -> S.Expr:
     """Parse a single expression (for invariants and the command line); nothing may follow it."""
     return _parse(text, path, "expr")  # type: ignore[no-any-return]
+
+
+_IMPORT_LINE = re.compile(
+    r'^[ \t]*import[ \t]+("[^"\n]*"|[A-Za-z_][A-Za-z0-9_]*)[ \t]*(#[^\n]*)?$', re.MULTILINE
+)
+
+
+def strip_imports(text: str) -> str:
+    """A program without its `import` lines (a saved model or a warm start imports the prior,
+    which the caller puts back in scope itself)."""
+    return _IMPORT_LINE.sub("", text).strip()
 
 
 def read_source(path: Path) -> str:

@@ -4,11 +4,14 @@ A state is an agent record plus a fixed-length tuple of object records; a record
 field values in schema order (bool, int, or an enum member's name). JSON uses objects keyed by
 field name. Reading checks every value against the schema and reports FILE:LINE and the JSON
 path of anything wrong; unknown extra keys of a transition are kept, never dropped.
+`Outcome.matches` / `Outcome.differences` are the one definition of a prediction reproducing an
+observed transition (the learner, the solver's consistency check and `validate` all use them).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -63,12 +66,25 @@ class Outcome:
     done: bool
 
     def matches(self, t: Transition) -> bool:
-        """Whether this prediction reproduces an observed transition exactly."""
+        """Whether this prediction reproduces an observed transition exactly: no
+        `differences` (checked directly, as the learner calls this on every step it scores)."""
         return (
             self.next_state == t.next_state
             and float(self.reward) == t.reward
             and self.done == t.done
         )
+
+    def differences(
+        self, schema: C.Schema, next_state: State, reward: float, done: bool, other: str
+    ) -> list[str]:
+        """Readable differences from an observed outcome, `other` naming where it was observed
+        (e.g. "data", "environment"); empty exactly when the prediction matches."""
+        diffs = list(state_differences(schema, self.next_state, next_state, other))
+        if float(self.reward) != reward:
+            diffs.append(f"reward: model {self.reward}, {other} {reward:g}")
+        if self.done != done:
+            diffs.append(f"done: model {show_value(self.done)}, {other} {show_value(done)}")
+        return diffs
 
 
 # ----------------------------------------------------------------------------- JSON -> values
@@ -154,19 +170,49 @@ def transition_from_json(schema: C.Schema, obj: object, where: str) -> Transitio
             f"{where}: state has {len(state.objects)} objects but next_state has {len(nxt.objects)}"
         )
     action, reward, done, mission = obj["action"], obj["reward"], obj["done"], obj["mission"]
-    actions = schema.action.members if schema.action else ()
+    actions = schema.actions
     if not isinstance(action, str) or action not in actions:
         raise DataError(
             f"{where}: action: expected one of {', '.join(actions)}, found {json.dumps(action)}"
         )
-    if isinstance(reward, bool) or not isinstance(reward, int | float):
-        raise DataError(f"{where}: reward: expected a number, found {json.dumps(reward)}")
+    value = _reward(reward, where)
     if not isinstance(done, bool):
         raise DataError(f"{where}: done: expected true or false, found {json.dumps(done)}")
     if not isinstance(mission, str):
         raise DataError(f"{where}: mission: expected a string, found {json.dumps(mission)}")
     extra = tuple((k, v) for k, v in obj.items() if k not in _REQUIRED)
-    return Transition(state, action, nxt, float(reward), done, Mission.of(mission), extra)
+    return Transition(state, action, nxt, value, done, Mission.of(mission), extra)
+
+
+def _reward(reward: object, where: str) -> float:
+    """A reward as a finite float: NaN, infinities and numbers beyond a float are refused."""
+    if isinstance(reward, bool) or not isinstance(reward, int | float):
+        raise DataError(f"{where}: reward: expected a number, found {json.dumps(reward)}")
+    try:
+        value = float(reward)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        shown = str(reward) if len(str(reward)) <= 20 else f"a {len(str(reward))}-digit number"
+        raise DataError(f"{where}: reward: expected a finite number, found {shown}")
+    return value
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json_line(text: str, where: str) -> object:
+    """One JSON value of a JSONL line, or a `DataError` at `where` (FILE:LINE): invalid JSON,
+    NaN / Infinity (not JSON) and values nested too deeply to read are all refused."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as err:
+        raise DataError(f"{where}:{err.colno}: invalid JSON: {err.msg}") from None
+    except RecursionError:
+        raise DataError(f"{where}: invalid JSON: nested too deeply to read") from None
+    except ValueError as err:
+        raise DataError(f"{where}: invalid JSON: {err}") from None
 
 
 def transition_to_json(schema: C.Schema, t: Transition) -> dict[str, Any]:
@@ -202,10 +248,7 @@ def iter_dataset(schema: C.Schema, path: str | Path) -> Iterator[tuple[int, Tran
                 raise DataError(f"{where}: the line is not UTF-8 text") from None
             if not text.strip():
                 continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{where}:{err.colno}: invalid JSON: {err.msg}") from None
+            obj = parse_json_line(text, where)
             yield lineno, transition_from_json(schema, obj, where)
 
 

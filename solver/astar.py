@@ -48,7 +48,7 @@ def astar_plan(
 ) -> Search:
     """A plan of at most `horizon` actions reaching reward > 0 with done (shortest when the
     heuristic is admissible), "unsat" when none exists, "unknown" when the budget runs out."""
-    actions = model.program.schema.action.members if model.program.schema.action else ()
+    actions = model.program.schema.actions
     parents: dict[State, tuple[State, str] | None] = {start: None}
     best: dict[State, int] = {start: 0}
     heap: list[_Entry] = [(heuristic(start, mission), 1, 0, 0, start, "")]

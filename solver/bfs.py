@@ -45,7 +45,7 @@ def bfs_plan(
     timeout: float = 60.0,
 ) -> Search:
     """A shortest plan of at most `horizon` actions reaching reward > 0 with done, or none."""
-    actions = model.program.schema.action.members if model.program.schema.action else ()
+    actions = model.program.schema.actions
     parents: dict[State, tuple[State, str] | None] = {start: None}
     frontier: deque[tuple[State, int]] = deque([(start, 0)])
     deadline = time.monotonic() + timeout
@@ -73,7 +73,7 @@ def reachable_steps(
 ) -> list[tuple[State, str, Outcome]]:
     """Every (state, action, predicted outcome) within `horizon` actions of `start` (breadth
     first, not past a `done`, at most `max_nodes` states expanded)."""
-    actions = model.program.schema.action.members if model.program.schema.action else ()
+    actions = model.program.schema.actions
     seen = {start}
     frontier: deque[tuple[State, int]] = deque([(start, 0)])
     out: list[tuple[State, str, Outcome]] = []

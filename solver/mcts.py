@@ -66,7 +66,7 @@ class _Tree:
         self.rollout_depth = rollout_depth
         self.model, self.start, self.mission = model, start, mission
         self.heuristic = heuristic
-        self.actions = model.program.schema.action.members if model.program.schema.action else ()
+        self.actions = model.program.schema.actions
         self.rng = random.Random(seed)
         self.root = _Node(start, 0)
         self.nodes: dict[State, _Node] = {start: self.root}

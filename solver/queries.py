@@ -198,11 +198,7 @@ def _consistency_fast(
     model = compile_program(program)
     for line, t in data:
         out = model.step(t.state, t.action, t.mission)
-        diffs = list(state_differences(program.schema, out.next_state, t.next_state, "data"))
-        if float(out.reward) != t.reward:
-            diffs.append(f"reward: model {out.reward}, data {t.reward:g}")
-        if out.done != t.done:
-            diffs.append(f"done: model {str(out.done).lower()}, data {str(t.done).lower()}")
+        diffs = out.differences(program.schema, t.next_state, t.reward, t.done, "data")
         if diffs:
             return Result("unsat", time.perf_counter() - start, failing=[line],
                           details=[f"line {line}: {d}" for d in diffs])  # fmt: skip

@@ -210,7 +210,7 @@ def action_deltas(
     """Which unit move each action makes, read from the model: the agent is put on free cells of
     `start` (no object there) and stepped until every action has moved it (without changing an
     object)."""
-    actions = model.program.schema.action.members if model.program.schema.action else ()
+    actions = model.program.schema.actions
     taken = set(_all_cells(fields, start)[1:])
     found: dict[str, Pos] = {}
     for y in range(layout.height):

@@ -627,7 +627,7 @@ def _inert_actions(program: C.Program, data: list[Transition]) -> list[str]:
     (toggle before a door was ever opened)."""
     changed = {t.action for t in data if t.state.objects != t.next_state.objects}
     moved = {t.action for t in data if t.state != t.next_state}
-    actions = program.schema.action.members if program.schema.action else ()
+    actions = program.schema.actions
     return sorted((a for a in actions if a not in changed), key=lambda a: a in moved)
 
 

@@ -127,7 +127,7 @@ def leaves(
             members = sorted(enum.members, key=lambda m: m not in mission_words)
             out += [(C.Lit(m, enum), 1) for m in members]
     if schema.action is not None:
-        out += [(C.Lit(m, schema.action), 1) for m in schema.action.members]
+        out += [(C.Lit(m, schema.action), 1) for m in schema.actions]
         out.append((C.ActionRef(schema.action), 1))
     for i, f in enumerate(schema.agent):
         out.append((C.GetField(C.AgentOf(pre), f.name, i, f.type), 1))

@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -39,7 +40,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from openai.types.responses import CustomToolParam, ResponseInputParam
 
 from dsl.errors import DslError
-from dsl.parse import grammar_text
+from dsl.parse import grammar_text, strip_imports
 from dsl.syntax import Module
 from synth.prompt import TOOL_NAME, Message, build_prompt, repair_message
 from synth.rex import Candidate, rex
@@ -50,9 +51,6 @@ GrammarMode = Literal["openai", "vllm", "none"]
 GRAMMAR_MODES: tuple[str, ...] = get_args(GrammarMode)
 _RETRYABLE = frozenset({408, 409, 429})
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.DOTALL)
-_IMPORT = re.compile(
-    r'^[ \t]*import[ \t]+("[^"\n]*"|[A-Za-z_][A-Za-z0-9_]*)[ \t]*(#[^\n]*)?$', re.MULTILINE
-)
 
 
 class LLMConfigError(ValueError):
@@ -126,9 +124,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--llm-base-url", help="OpenAI-compatible endpoint (default OPENAI_BASE_URL)"
     )
-    group.add_argument("--llm-grammar", choices=GRAMMAR_MODES, default="openai")
-    group.add_argument("--llm-timeout", type=float, default=120.0, help="seconds per request")
-    group.add_argument("--llm-retries", type=int, default=4, help="retries per request")
+    group.add_argument("--llm-grammar", choices=GRAMMAR_MODES, default="openai",
+                       help="how replies are held to the grammar: openai (Responses API custom "
+                       "tool), vllm (structured outputs), none (unconstrained)")  # fmt: skip
+    group.add_argument("--llm-timeout", type=_seconds, default=120.0, help="seconds per request")
+    group.add_argument("--llm-retries", type=_natural, default=4, help="retries per request")
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (the command line's `worldcoder.argtypes.seconds`;
+    synth cannot import worldcoder)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive, finite number of seconds, found {text!r}"
+        )
+    return value
+
+
+def _natural(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
+    return value
 
 
 def config_from_args(args: argparse.Namespace) -> LLMConfig:
@@ -151,6 +175,8 @@ class Reply:
     text: str | None
     tokens: int = 0
     call_id: str | None = None
+    error: str = ""
+    """Why `text` is None, when known."""
 
 
 @dataclass(frozen=True)
@@ -207,11 +233,6 @@ def strip_fences(text: str) -> str:
     """The first Markdown code block's body, or the whole text when there is none."""
     match = _FENCE.search(text)
     return (match.group(1) if match else text).strip()
-
-
-def strip_imports(text: str) -> str:
-    """A program without its `import` lines (a warm start may import the prior)."""
-    return _IMPORT.sub("", text).strip()
 
 
 def _tokens(usage: object) -> int:
@@ -357,6 +378,8 @@ class LLMProposer:
                 check_candidate(self.spec, reply.text, self.prior)
             except DslError as err:
                 self.cost.llm_failures += 1
+                self.cost.llm_rejected += 1
+                self.cost.llm_last_error = str(err.diagnostics[0]) if err.diagnostics else str(err)
                 turns.append(Turn(reply, str(err)))
                 continue
             return reply.text
@@ -386,8 +409,12 @@ class LLMProposer:
             seconds = time.monotonic() - started
             if isinstance(got, Reply):
                 self.cost.llm_tokens += got.tokens
-                self.cost.llm_failures += int(got.text is None)
-                self._tell(LLMCall("reply" if got.text else "empty", got.tokens, seconds))
+                if got.text is None:
+                    self.cost.llm_failures += 1
+                    self.cost.llm_last_error = got.error or "an empty reply"
+                self._tell(
+                    LLMCall("reply" if got.text else "empty", got.tokens, seconds, got.error)
+                )
                 if self.replies is not None:
                     self.replies.put(key, got)
                 return got
@@ -410,17 +437,19 @@ class LLMProposer:
             return self._send(messages, turns)
         except openai.APIConnectionError as err:  # includes timeouts
             log.info("LLM call failed: %s", err)
+            self.cost.llm_last_error = f"LLM call failed: {err}"
             return Retry(reason=type(err).__name__)
         except openai.APIStatusError as err:
+            self.cost.llm_last_error = f"HTTP {err.status_code}: {err.message}"
             if err.status_code in _RETRYABLE or err.status_code >= 500:
                 log.info("LLM call failed with HTTP %d", err.status_code)
                 return Retry(_retry_after(err), f"HTTP {err.status_code}")
-            self.broken = f"HTTP {err.status_code}: {err.message}"
+            self.broken = self.cost.llm_last_error
             log.warning("the LLM endpoint refused the request (%s); giving up", self.broken)
             return None
         except (openai.OpenAIError, ValueError) as err:  # an unreadable body and the like
             log.info("malformed LLM reply: %s", err)
-            return Reply(None)
+            return Reply(None, error=f"malformed reply: {err}")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> None:
         delay = retry_after

@@ -50,6 +50,10 @@ class Cost:
     llm_failures: int = 0
     llm_replayed: int = 0
     """Requests answered from a `ReplyLog` instead of the endpoint (not in `llm_calls`)."""
+    llm_rejected: int = 0
+    """LLM replies that came back but did not parse or type-check (part of `llm_failures`)."""
+    llm_last_error: str = ""
+    """Why the last failed LLM attempt gave no program (empty when none failed)."""
     seconds: float = 0.0
 
 

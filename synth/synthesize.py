@@ -5,7 +5,8 @@
   when the spec asks for optimism, the consistency query otherwise);
 - "llm": REx over whole programs from an OpenAI-compatible endpoint (`synth.llm`); when the
   best program is still refuted by the data, the offline proposer repairs it: its rules replace
-  the LLM program's rules for exactly the fields the data refutes (`synth.repair`).
+  the LLM program's rules for exactly the fields the data refutes (`synth.repair`). When no
+  valid program came back at all, the result says so (no offline program stands in for it).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def synthesize(
         from synth.llm import run_llm
 
         result = run_llm(spec, llm, replies=replies, on_call=on_call)
-        return result if _done(result) else repair(spec, result)
+        return result if _done(result) or not result.text else repair(spec, result)
     raise ValueError(f"unknown proposer {proposer!r}; choose one of {', '.join(PROPOSERS)}")
 
 

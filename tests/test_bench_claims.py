@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from bench import curriculum_transfer, optimism, scaling
+from dsl.parse import strip_imports
 from dsl.values import Mission, state_from_json
-from worldcoder.agent import Agent, LearnConfig, model_body
+from worldcoder.agent import Agent, LearnConfig
 from worldcoder.cli import main
 from worldcoder.rundir import RunDir
 
@@ -57,7 +58,7 @@ def test_novelty_exploration_prefers_the_least_visited_predicted_state(tmp_path:
     run.create({"env": config.env})
     agent = Agent(config, run)
     reference = Path(__file__).resolve().parents[1] / "models" / "minigrid.wc"
-    agent._accept(model_body(reference.read_text()), save=False)
+    agent._accept(strip_imports(reference.read_text()), save=False)
     state_json, mission = agent.env.reset(seed=0)
     state = state_from_json(agent.schema, state_json)
     assert agent.model is not None

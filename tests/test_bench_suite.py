@@ -1,4 +1,4 @@
-"""The benchmark runner (`bench.suite`, `worldcoder bench`): results files, resume after an
+"""The benchmark runner (`bench.suite`, `worldcoder-bench`): results files, resume after an
 interruption, failed jobs, bad names, and running the jobs on a local Ray instance."""
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.cli import main
 from bench.suite import (
     BENCHES,
     ROOT,
@@ -24,7 +27,6 @@ from bench.suite import (
     load_bench,
     run_suite,
 )
-from worldcoder.cli import main
 
 
 def _doc(path: Path) -> dict[str, Any]:
@@ -96,13 +98,25 @@ def test_a_failing_job_is_recorded_not_raised() -> None:
 
 
 def test_cli_rejects_bad_names_and_flags(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--only", "thruput"]) == 2
+    assert main(["--only", "thruput"]) == 2
     assert "unknown bench 'thruput'. Did you mean 'throughput'?" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
-        main(["bench", "--workers", "0"])
+        main(["--workers", "0"])
     assert exit_.value.code == 2
-    assert main(["bench", "--list", "--only", "throughput"]) == 0
+    assert main(["--list", "--only", "throughput"]) == 0
     assert "throughput" in capsys.readouterr().out
+
+
+def test_the_bench_command_is_its_own_script_and_python_m_bench() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["worldcoder-bench"] == "bench.cli:main"
+    listed = subprocess.run([sys.executable, "-m", "bench", "--list", "--only", "throughput"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split()[0] == "throughput" and "quick jobs" in listed.stdout
+    worldcoder = subprocess.run([sys.executable, "-m", "worldcoder.cli", "bench", "--list"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert worldcoder.returncode == 2 and "invalid choice: 'bench'" in worldcoder.stderr
 
 
 def _free_port() -> int:
@@ -154,13 +168,11 @@ def test_match_runs_only_the_matching_jobs(tmp_path: Path) -> None:
 
     # --report writes the results file from what is recorded, and runs nothing
     out["throughput"].unlink()
-    assert (
-        main(["bench", "--quick", "--only", "throughput", "--report", "--out", str(tmp_path)]) == 0
-    )
+    assert main(["--quick", "--only", "throughput", "--report", "--out", str(tmp_path)]) == 0
     again = _doc(out["throughput"])
     assert again["jobs"] == doc["jobs"] and again["jobs_not_run"] == 1
-    assert again["command"] == "worldcoder bench --quick --only throughput --report"
-    assert main(["bench", "--only", "throughput", "--report", "--fresh"]) == 2
+    assert again["command"] == "worldcoder-bench --quick --only throughput --report"
+    assert main(["--only", "throughput", "--report", "--fresh"]) == 2
 
 
 def test_a_log_names_the_running_jobs_after_a_heartbeat_without_a_line() -> None:

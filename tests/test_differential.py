@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dsl import core as C
 from dsl.check import check_text
 from dsl.compile import compile_program
 from dsl.interp import run_step
@@ -23,5 +26,13 @@ def test_interpreter_and_compiler_agree(text: str, inputs: list) -> None:  # typ
 @settings(max_examples=60, deadline=None)
 @given(models(depth=4))
 def test_generated_models_type_check(text: str) -> None:
+    """The checked program holds exactly what the text defines, with the types it declares."""
     program = check_text(text, "generated.wc")
-    assert program.reward is not None and program.done is not None
+    assert [f.name for f in program.functions] == re.findall(r"^def (h\d+)", text, re.M)
+    agent = [program.schema.agent[i].name for i, _ in program.agent_updates]
+    assert agent == re.findall(r"^  agent\.(\w+) :=", text, re.M)
+    objects = [program.schema.object[i].name for i, _ in program.object_updates]
+    assert objects == re.findall(r"^    o\.(\w+) :=", text, re.M)
+    assert program.has_transition and program.object_var == "o" and program.holes == ()
+    assert program.reward is not None and program.reward.type == C.INT
+    assert program.done is not None and program.done.type == C.BOOL

@@ -367,3 +367,44 @@ def test_hole_at_run_time_names_its_position() -> None:
     assert str(info.value) == (
         "holey.wc:6:35: the hole `??` is unfilled; fill it (worldcoder solve) before running"
     )
+
+
+# ----------------------------------------------------------------------------- large programs
+# Sizes at which the old quadratic checks took tens of seconds (a 150k-member enum 86 s, a chain
+# of 5,000 helpers 28.5 s); `python bench/check_speed.py` times them. These assert the answers.
+
+CHAIN = 3000
+
+
+def _chain(first_body: str) -> str:
+    lines = [f"def f0(n: int) -> int = {first_body}"]
+    lines += [f"def f{i}(n: int) -> int = f{i - 1}(n)" for i in range(1, CHAIN)]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def test_a_wide_enum_checks_and_its_duplicate_member_is_found() -> None:
+    members = [f"m{i}" for i in range(100_000)]
+    program = check_text(f"enum Big {{ {', '.join(members)} }}\n")
+    assert program.schema.enums[0].members == tuple(members)
+    with pytest.raises(DslError, match=r"^m.wc:1:1: error: enum member 'm5' is listed twice$"):
+        check_text(f"enum Big {{ {', '.join([*members, 'm5'])} }}\n", "m.wc")
+
+
+def test_a_long_chain_of_helpers_checks() -> None:
+    program = check_text(_chain("n + 1"))
+    assert [f.name for f in program.functions] == [f"f{i}" for i in range(CHAIN)]
+
+
+def test_recursion_through_a_long_chain_is_found() -> None:
+    cycle = ["f0", *(f"f{i}" for i in range(CHAIN - 1, 0, -1)), "f0"]
+    with pytest.raises(DslError) as err:
+        check_text(_chain(f"f{CHAIN - 1}(n)"), "m.wc")
+    assert str(err.value) == "m.wc:11:1: error: recursion is not allowed: " + " calls ".join(cycle)
+
+
+def test_reading_next_through_a_long_chain_is_found() -> None:
+    text = _chain("n").replace("def f0(n: int) -> int = n", "def f0(n: int) -> int = next.agent.x")
+    program = check_text(text + f"reward := f{CHAIN - 1}(0)\n")
+    assert all(f.uses_next for f in program.functions)
+    with pytest.raises(DslError, match=f"'f{CHAIN - 1}' reads `next`"):
+        check_text(text + f"transition {{ agent.x := f{CHAIN - 1}(0) }}\n", "m.wc")

@@ -509,7 +509,11 @@ def test_huge_integer_literal(text: str, message: str | None) -> None:
 
 
 def test_parse_expr_is_bounded_too() -> None:
-    assert parse_expr("not " * MAX_DEPTH + "b") is not None
+    e = parse_expr("not " * MAX_DEPTH + "b")
+    for _ in range(MAX_DEPTH):
+        assert isinstance(e, S.Not)
+        e = e.arg
+    assert e == S.Name("b")
     with pytest.raises(DslError) as info:
         parse_expr("not " * (MAX_DEPTH + 1) + "b", "e")
     assert str(info.value).startswith("e:1:1: error: expression nested more than")

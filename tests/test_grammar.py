@@ -144,3 +144,56 @@ def test_lark_builds_lalr(text: str, caplog: pytest.LogCaptureFixture) -> None:
     }
     assert conflicts <= {"LBRACE", "COLON"}, conflicts
     assert not [r for r in caplog.records if "Reduce/Reduce" in r.getMessage()]
+
+
+# vLLM's Lark-to-GBNF converter (vllm/model_executor/guided_decoding/utils.py, used with
+# xgrammar) strips comments line by line with exactly this substitution, strings and regexes
+# included: a `//` or `#` inside a literal would cut the rule short.
+_VLLM_CLEAN_LINE = re.compile(r"(#|//).*$")
+
+
+def test_vllm_comment_stripping_only_removes_comments(text: str) -> None:
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        comment = next((m for m in _LEXEME.finditer(line) if m.group("comment")), None)
+        real = line[: comment.start()] if comment else line
+        assert _VLLM_CLEAN_LINE.sub("", line) == real, f"grammar.lark:{lineno}: {line}"
+
+
+def test_vllm_stripping_check_is_not_vacuous() -> None:
+    for bad in ['a: b "//" c', "C: /#[^\\n]*/"]:
+        comment = next((m for m in _LEXEME.finditer(bad) if m.group("comment")), None)
+        assert comment is None and _VLLM_CLEAN_LINE.sub("", bad) != bad, bad
+
+
+class _ByteTokenizer:
+    """One token per byte (plus an end token): LLGuidance matches the text byte by byte."""
+
+    def __init__(self) -> None:
+        self.eos_token_id = 256
+        self.bos_token_id = None
+        self.tokens = [bytes([i]) for i in range(256)] + [b"<eos>"]
+        self.special_token_ids = [256]
+
+    def __call__(self, s: bytes | str) -> list[int]:
+        return list(s if isinstance(s, bytes) else s.encode("utf-8"))
+
+
+def _llguidance_accepts(text: str, program: str) -> bool:
+    llguidance = pytest.importorskip("llguidance", reason="llguidance is a dev dependency")
+    tokenizer = llguidance.LLTokenizer(llguidance.TokenizerWrapper(_ByteTokenizer()))
+    matcher = llguidance.LLMatcher(tokenizer, llguidance.grammar_from("lark", text))
+    assert not matcher.is_error(), matcher.get_error()
+    ok = matcher.consume_tokens(list(program.encode("utf-8")))
+    return bool(ok and matcher.is_accepting() and not matcher.is_error())
+
+
+@pytest.mark.parametrize("model", sorted((ROOT / "models").glob("*.wc")), ids=lambda p: p.name)
+def test_llguidance_accepts_every_model_file(text: str, model: Path) -> None:
+    assert _llguidance_accepts(text, model.read_text(encoding="utf-8"))
+
+
+def test_llguidance_reads_floor_division_and_comments_as_lark_does(text: str) -> None:
+    good = "def half(n: int) -> int = n // 2  # floor division\n"
+    assert _llguidance_accepts(text, good)
+    assert not _llguidance_accepts(text, "def half(n: int) -> int = n / / 2\n")
+    assert not _llguidance_accepts(text, "def half(n: int) -> int = n x2f 2\n")

@@ -11,7 +11,7 @@ import pytest
 from bench.llm_server import FakeOpenAI, Recorded, error, raw, reply, slow
 from dsl.check import BUILTINS, check_file
 from dsl.errors import DslError
-from dsl.parse import KEYWORDS, grammar_text
+from dsl.parse import KEYWORDS, grammar_text, strip_imports
 from dsl.values import transition_from_json
 from synth.llm import (
     LLMConfig,
@@ -21,7 +21,6 @@ from synth.llm import (
     config_from_args,
     run_llm,
     strip_fences,
-    strip_imports,
 )
 from synth.prompt import build_prompt, dsl_reference, render_failures, render_transitions
 from synth.score import check_candidate, program_text, score

@@ -102,7 +102,7 @@ def test_minigrid_schema_matches_adapter() -> None:
     schema = check_file(MODELS / "minigrid_prior.wc").schema
     kind = schema.enum("Kind")
     assert kind is not None and kind.members == ("none", *MINIGRID_KINDS)
-    assert schema.action is not None and schema.action.members == MINIGRID_ACTIONS
+    assert schema.action is not None and schema.actions == MINIGRID_ACTIONS
 
 
 # ----------------------------------------------------------------------------- replay helpers

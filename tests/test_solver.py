@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dsl.check import check_file, check_text
+from dsl.check import check_file
 from dsl.compile import compile_program
 from dsl.values import Mission, Transition, state_from_json, transition_from_json
 from solver import (
@@ -258,5 +258,17 @@ def test_solve_cli_prints_json(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     answer = json.loads(out.stdout)
-    assert answer["status"] == "sat" and "seconds" in answer
-    assert check_text  # the module's public checker stays importable next to the solver
+    assert (
+        out.returncode == 0 and answer["status"] == "sat" and set(answer) == {"status", "seconds"}
+    )
+    # The same first transition with a reward the model does not give: unsat, located, exit 1.
+    first = json.loads(data.read_text().splitlines()[0])
+    assert first["reward"] == 0
+    data.write_text(json.dumps({**first, "reward": 1}) + "\n")
+    out = subprocess.run(
+        ["worldcoder", "solve", "consistent", str(MODELS / "minigrid.wc"), str(data), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    answer = json.loads(out.stdout)
+    assert out.returncode == 1 and answer["status"] == "unsat" and answer["failing"] == [1]
+    assert answer["details"] == ["line 1: reward: model 0, data 1"]

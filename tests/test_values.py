@@ -11,6 +11,8 @@ from dsl.check import check_text
 from dsl.values import (
     DataError,
     Mission,
+    Outcome,
+    Transition,
     read_dataset,
     state_from_json,
     state_to_json,
@@ -32,6 +34,24 @@ def test_state_round_trip() -> None:
     state = state_from_json(PROGRAM.schema, STATE)
     assert state.agent == (1, 2, 0, "none")
     assert state_to_json(PROGRAM.schema, state) == STATE
+
+
+def test_an_outcome_matches_exactly_when_it_has_no_differences() -> None:
+    state = state_from_json(PROGRAM.schema, STATE)
+    opened = state_from_json(
+        PROGRAM.schema, {**STATE, "objects": [{**STATE["objects"][0], "open": True}]}
+    )
+    t = Transition(state, "toggle", opened, 1.0, True, Mission.of("open the red door"))
+    cases = {
+        Outcome(opened, 1, True): [],
+        Outcome(state, 1, True): ["objects[0].open (red door at (3, 2)): model false, data true"],
+        Outcome(opened, 0, True): ["reward: model 0, data 1"],
+        Outcome(opened, 1, False): ["done: model false, data true"],
+    }
+    for outcome, expected in cases.items():
+        found = outcome.differences(PROGRAM.schema, t.next_state, t.reward, t.done, "data")
+        assert found == expected
+        assert outcome.matches(t) == (not found)
 
 
 def test_mission_words_are_lower_case_without_punctuation() -> None:
@@ -103,6 +123,29 @@ def _with(**changes: object) -> dict[str, object]:
     ],
 )
 def test_bad_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(LINE) + "\n" + line + "\n")
+    with pytest.raises(DataError) as err:
+        read_dataset(PROGRAM.schema, path)
+    assert str(err.value) == f"{path}{message}"
+
+
+HOSTILE = {
+    "reward-beyond-float": (json.dumps(_with(reward=10**400)),
+                            ":2: reward: expected a finite number, found a 401-digit number"),
+    "reward-overflowing-literal": (json.dumps(_with(reward=1.5)).replace("1.5", "1e400"),
+                                   ":2: reward: expected a finite number, found inf"),
+    "reward-nan": (json.dumps(_with(reward=float("nan"))),
+                   ":2: invalid JSON: NaN is not a number JSON allows"),
+    "reward-minus-infinity": (json.dumps(_with(reward=float("-inf"))),
+                              ":2: invalid JSON: -Infinity is not a number JSON allows"),
+    "unclosed-5000-deep": ("[" * 5000, ":2: invalid JSON: nested too deeply to read"),
+    "closed-5000-deep": ("[" * 5000 + "]" * 5000, ":2: invalid JSON: nested too deeply to read"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(LINE) + "\n" + line + "\n")
     with pytest.raises(DataError) as err:

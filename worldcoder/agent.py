@@ -45,6 +45,7 @@ from typing import Any
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.errors import DslError, RunError
+from dsl.parse import strip_imports
 from dsl.values import (
     Mission,
     State,
@@ -211,7 +212,7 @@ class Agent:
         self.stats = stats_from_run(self.run, self.config.streak)
         latest = self.run.latest_model()
         if latest is not None:
-            self._accept(model_body(latest.read_text()), save=False)
+            self._accept(strip_imports(latest.read_text()), save=False)
         if records:
             self._complete(records[-1], read_events(self.run))
         stop = where_it_stopped(records, read_events(self.run))
@@ -639,12 +640,6 @@ class RunReplies:
                                   "call_id": reply.call_id})  # fmt: skip
 
 
-def model_body(text: str) -> str:
-    """A saved model file without its import lines (the prior is put back in scope when it is
-    checked)."""
-    return "\n".join(line for line in text.splitlines() if not line.startswith("import "))
-
-
 def distinguishing_path(
     base: CompiledModel, others: Sequence[CompiledModel], start: State, mission: Mission,
     *, max_nodes: int = 5_000,
@@ -653,7 +648,7 @@ def distinguishing_path(
     whose last action some model of `others` predicts (next state, reward or done) differently
     from `base` (the actions before it agree or not, `base` predicts where they lead). None when
     no such situation is within `max_nodes` states."""
-    actions = base.program.schema.action.members if base.program.schema.action else ()
+    actions = base.program.schema.actions
     parents: dict[State, tuple[State, str] | None] = {start: None}
     frontier = deque([start])
     while frontier and len(parents) <= max_nodes:

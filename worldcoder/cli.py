@@ -1,7 +1,9 @@
-"""The `worldcoder` command line: check, fmt, collect, validate.
+"""The `worldcoder` command line: check, fmt, collect, validate, envs (and the subcommands of
+the other `*_cli` modules).
 
 Every user error (bad DSL text, bad data, an unknown environment id, a bad flag) ends in a clear
-message and a non-zero exit status, never a traceback. DSL errors print as
+message and a non-zero exit status, never a traceback: 2 for a usage error (a bad flag or flag
+value, an unknown environment id), 1 for any other failure. DSL errors print as
 `FILE:LINE:COL: error: ...`, one per line.
 """
 
@@ -20,9 +22,9 @@ from dsl.errors import DslError, RunError
 from dsl.parse import parse_file
 from dsl.pretty import pretty
 from dsl.values import DataError
-from worldcoder.bench_cli import add_bench_parser
+from worldcoder.argtypes import Parser, natural, output_file_or_stdout, positive
 from worldcoder.curriculum import add_curriculum_parser
-from worldcoder.envs import SUPPORTED_ENVS, EnvError, collect, write_jsonl
+from worldcoder.envs import SUPPORTED_ENVS, EnvError, EnvUsageError, collect, domain_of, write_jsonl
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES
 from worldcoder.learn_cli import add_learn_parser
 from worldcoder.play_cli import add_play_parser
@@ -43,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for d in err.diagnostics:
             print(d, file=sys.stderr)
         return EXIT_FAIL
+    except EnvUsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except (EnvError, DataError, RunError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAIL
@@ -55,68 +60,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="worldcoder", description="Learn world models as typed programs."
-    )
+    parser = Parser(prog="worldcoder", description="Learn world models as typed programs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="parse and type-check .wc files")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE.wc")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE.wc", help="files to check")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("fmt", help="print a .wc file in canonical form")
-    p.add_argument("file", type=Path, metavar="FILE.wc")
+    p.add_argument("file", type=Path, metavar="FILE.wc", help="the file to format")
     p.add_argument("--in-place", action="store_true", help="rewrite the file instead of printing")
     p.set_defaults(run=cmd_fmt)
 
     p = sub.add_parser("collect", help="record random-policy transitions as JSONL")
     _env_args(p)
-    p.add_argument("--out", required=True, help="output JSONL file ('-' for standard output)")
+    p.add_argument("--out", required=True, type=output_file_or_stdout,
+                   help="output JSONL file ('-' for standard output)")  # fmt: skip
     p.set_defaults(run=cmd_collect)
 
     p = sub.add_parser("validate", help="compare a model with the real environment, step by step")
-    p.add_argument("model", type=Path, metavar="MODEL.wc")
+    p.add_argument("model", type=Path, metavar="MODEL.wc", help="the model to compare")
     _env_args(p)
-    p.add_argument("--engine", choices=("compiled", "interp"), default="compiled")
+    p.add_argument("--engine", choices=("compiled", "interp"), default="compiled",
+                   help="run the model compiled to Python closures, or interpreted")  # fmt: skip
     p.set_defaults(run=cmd_validate)
 
-    add_solve_parser(sub, _positive, _natural)
-    add_synth_parser(sub, _positive, _natural)
-    add_learn_parser(sub, _positive, _natural)
-    add_curriculum_parser(sub, _positive, _natural)
-    add_bench_parser(sub, _positive, _natural)
-    add_play_parser(sub, _positive, _natural)
+    p = sub.add_parser("envs", help="list the supported environment ids and their domains")
+    p.set_defaults(run=cmd_envs)
+
+    add_solve_parser(sub, positive, natural)
+    add_synth_parser(sub, positive, natural)
+    add_learn_parser(sub, positive, natural)
+    add_curriculum_parser(sub, positive, natural)
+    add_play_parser(sub, positive, natural)
     return parser
-
-
-def _at_least(text: str, low: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < low:
-        raise argparse.ArgumentTypeError(f"expected a number >= {low}, found {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    return _at_least(text, 1)
-
-
-def _natural(text: str) -> int:
-    return _at_least(text, 0)
 
 
 def _env_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--env",
         required=True,
-        help=f"environment id (one of {len(SUPPORTED_ENVS)}; e.g. MiniGrid-DoorKey-5x5-v0, Sokoban, Taxi-v4)",
+        help=f"environment id (one of {len(SUPPORTED_ENVS)}, see `worldcoder envs`; "
+        "e.g. MiniGrid-DoorKey-5x5-v0, Sokoban, Taxi-v4)",
     )
-    p.add_argument("--episodes", type=_positive, default=10)
-    p.add_argument("--seed", type=_natural, default=0)
+    p.add_argument("--episodes", type=positive, default=10, help="episodes to play")
+    p.add_argument("--seed", type=natural, default=0, help="seed of the first episode")
     p.add_argument(
-        "--max-steps", type=_positive, default=None, help="truncate episodes after N steps"
+        "--max-steps", type=positive, default=None, help="truncate episodes after N steps"
     )
     p.add_argument(
         "--level-file",
@@ -124,7 +114,7 @@ def _env_args(p: argparse.ArgumentParser) -> None:
         metavar="FILE|SET",
         help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES}) (default: bundled level 0)",
     )
-    p.add_argument("--level", type=_natural, default=None, help="Sokoban: level index in the file")
+    p.add_argument("--level", type=natural, default=None, help="Sokoban: level index in the file")
 
 
 # ----------------------------------------------------------------------------- commands
@@ -139,7 +129,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             failed = True
             for d in err.diagnostics:
                 print(d, file=sys.stderr)
+        else:
+            print(f"{path}: ok")
     return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_envs(args: argparse.Namespace) -> int:
+    """Every supported id with its domain, one per line."""
+    width = max(len(e) for e in SUPPORTED_ENVS)
+    for env_id in SUPPORTED_ENVS:
+        print(f"{env_id:{width}}  {domain_of(env_id)}")
+    return EXIT_OK
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
@@ -152,6 +152,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    domain_of(args.env)  # an unknown id is a usage error before the output file is opened
     records = collect(
         args.env, args.episodes, args.seed,
         max_steps=args.max_steps, level_file=args.level_file, level=args.level,

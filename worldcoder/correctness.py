@@ -186,7 +186,7 @@ def holding(
     text = "\n".join(f"def {n}() -> bool = {c}" for n, c in zip(names, candidates, strict=True))
     program = check_modules([*modules, parse_module(text, "<candidates>")])
     compiler = ExprCompiler(program)
-    action = program.schema.action.members[0] if program.schema.action else ""
+    action = next(iter(program.schema.actions), "")
     out = []
     for name, candidate in zip(names, candidates, strict=True):
         run = compiler.compile(C.CallE(name, (), C.BOOL))

@@ -25,11 +25,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsl.parse import strip_imports
 from solver import PLANNERS
 from synth import Spec
 from synth.llm import add_arguments as add_llm_arguments
 from synth.score import program_text
-from worldcoder.agent import Agent, LearnConfig, llm_config, model_body
+from worldcoder.agent import Agent, LearnConfig, llm_config
+from worldcoder.argtypes import seconds
 from worldcoder.domains import domain
 from worldcoder.envs import domain_of
 from worldcoder.events import Inherited, event_to_json
@@ -92,7 +94,7 @@ def run_curriculum(
             break
         inherited += run.records("transitions.jsonl")
         latest = run.latest_model()
-        model = model_body(latest.read_text()) if latest else model
+        model = strip_imports(latest.read_text()) if latest else model
     return write_report(root, config, reports)
 
 
@@ -145,12 +147,18 @@ def add_curriculum_parser(sub: Any, positive: Any, natural: Any) -> None:
                    help="comma-separated environment ids of one domain (default: the paper's)")  # fmt: skip
     p.add_argument("--streak", type=positive, default=10, help="successes in a row to advance")
     p.add_argument("--episodes", type=positive, default=30, help="episodes allowed per stage")
-    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument(
+        "--seed", type=natural, default=0, help="seed of the first episode and of exploration"
+    )
     p.add_argument("--proposer", choices=("enum", "llm"), default=None,
-                   help="enum (offline) or llm (default: llm with --llm-model, else enum)")  # fmt: skip
-    p.add_argument("--planner", choices=PLANNERS, default="bfs")
-    p.add_argument("--horizon", type=positive, default=40)
-    p.add_argument("--budget-seconds", type=float, default=300.0, help="per synthesis call")
+                   help="how synthesis proposes programs: enum (offline enumeration) or llm "
+                        "(default: llm with --llm-model, else enum)")  # fmt: skip
+    p.add_argument(
+        "--planner", choices=PLANNERS, default="bfs", help="how plans are searched in the model"
+    )
+    p.add_argument("--horizon", type=positive, default=40,
+                   help="longest plan searched for, and the optimism horizon of synthesis")  # fmt: skip
+    p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
     p.add_argument("--explore-steps", type=natural, default=100,
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/curriculum-seedS-TIME")

@@ -19,7 +19,8 @@ from solver import PLANNERS, planner_problem
 from synth.llm import LLMConfigError
 from synth.llm import add_arguments as add_llm_arguments
 from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
-from worldcoder.envs import EnvError, domain_of, make_env
+from worldcoder.argtypes import seconds
+from worldcoder.envs import EnvUsageError, domain_of, make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES, LEVEL_SETS
 from worldcoder.rundir import RunDir
 
@@ -28,19 +29,26 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p = sub.add_parser(
         "learn", help="learn a world model by acting in an environment, and solve its task"
     )
-    p.add_argument("--env", help="environment id, e.g. MiniGrid-DoorKey-5x5-v0")
-    p.add_argument("--episodes", type=positive, default=30)
-    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument(
+        "--env", help="environment id, e.g. MiniGrid-DoorKey-5x5-v0 (see `worldcoder envs`)"
+    )
+    p.add_argument("--episodes", type=positive, default=30, help="most episodes to play")
+    p.add_argument(
+        "--seed", type=natural, default=0, help="seed of the first episode and of exploration"
+    )
     p.add_argument("--proposer", choices=("enum", "llm"), default=None,
                    help="enum: the offline synthesizer; llm: REx over an LLM's programs, repaired "
                         "offline where the data refutes them (default: llm with --llm-model, else enum)")  # fmt: skip
-    p.add_argument("--planner", choices=PLANNERS, default="bfs")
-    p.add_argument("--horizon", type=positive, default=40)
+    p.add_argument(
+        "--planner", choices=PLANNERS, default="bfs", help="how plans are searched in the model"
+    )
+    p.add_argument("--horizon", type=positive, default=40,
+                   help="longest plan searched for, and the optimism horizon of synthesis")  # fmt: skip
     p.add_argument("--max-nodes", type=positive, default=300_000, help="budget of each plan")
     p.add_argument(
         "--streak", type=positive, default=10, help="stop after this many successes in a row"
     )
-    p.add_argument("--budget-seconds", type=float, default=300.0, help="per synthesis call")
+    p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
     p.add_argument("--explore-steps", type=natural, default=100,
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
     p.add_argument("--no-correctness", action="store_true",
@@ -156,7 +164,7 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
     )  # fmt: skip
     make_env(config.env, level_file=config.level_file, level=config.level).close()  # bad input
     if problem := planner_problem(config.planner, config.env, domain_of(config.env)):
-        raise EnvError(problem)
+        raise EnvUsageError(problem)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run = RunDir(args.run_dir or Path("runs") / f"{args.env}-seed{args.seed}-{stamp}")
     run.create(asdict(config))

@@ -1,7 +1,11 @@
 """A learned model as a gymnasium environment, so any RL library can train inside it.
 
-Observations flatten the state into integers (ints as they are, bools as 0/1, enum members as
-their index), agent fields first, then each object's fields; the bounds come from the schema.
+Owns `ModelEnv`. Observations flatten the state into integers (ints as they are, bools as 0/1,
+enum members as their index), agent fields first, then each object's fields; the bounds come from
+the schema. Start states are drawn as the real environment draws them: `reset(seed=s)` resets the
+real env with `s` and starts the model from that state and mission (an unseeded reset continues
+the real env's own random sequence), so a model env of `MiniGrid-Empty-Random-5x5-v0` has as many
+start states as the real one. A fixed `(state, mission)` pair gives one start state instead.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from gymnasium import spaces
 
 from dsl import core as C
 from dsl.compile import CompiledModel, compile_program
-from dsl.values import Mission, State
+from dsl.values import Mission, State, state_from_json
+from worldcoder.envs import ObjectEnv
 
 Obs = np.ndarray[Any, np.dtype[np.int64]]
+Start = tuple[State, Mission]
 
 
 def _bounds(f: C.Field) -> tuple[int, int]:
@@ -40,21 +46,31 @@ class ModelEnv(gymnasium.Env[Obs, np.int64]):
     def __init__(
         self,
         model: CompiledModel | C.Program,
-        start_state: State,
-        mission: Mission,
+        starts: ObjectEnv | Start,
         max_steps: int = 100,
     ) -> None:
+        """`starts`: the real environment whose resets give the start states and missions, or
+        one fixed `(state, mission)`. A real env is reset once here (unseeded) to size the
+        observation space."""
         self.model = model if isinstance(model, CompiledModel) else compile_program(model)
+        self.real = None if isinstance(starts, tuple) else starts
+        self.start, self.mission = starts if isinstance(starts, tuple) else self._draw(None)
+        self.actions = self.model.program.schema.actions
+        if not self.actions:
+            raise ValueError("the model declares no action enum: a model env needs actions")
+        self.max_steps = max_steps
         schema = self.model.program.schema
-        assert schema.action is not None
-        self.actions = schema.action.members
-        self.start, self.mission, self.max_steps = start_state, mission, max_steps
-        fields = list(schema.agent) + [f for _ in start_state.objects for f in schema.object]
+        fields = list(schema.agent) + [f for _ in self.start.objects for f in schema.object]
         low, high = zip(*(_bounds(f) for f in fields), strict=True)
         self.low, self.high = np.array(low, dtype=np.int64), np.array(high, dtype=np.int64)
         self.observation_space = spaces.Box(self.low, self.high, dtype=np.int64)
         self.action_space = spaces.Discrete(len(self.actions))
-        self.state, self.steps = start_state, 0
+        self.state, self.steps = self.start, 0
+
+    def _draw(self, seed: int | None) -> Start:
+        assert self.real is not None
+        state_json, mission = self.real.reset(seed=seed)
+        return state_from_json(self.model.program.schema, state_json), Mission.of(mission)
 
     def observe(self, state: State) -> Obs:
         schema = self.model.program.schema
@@ -67,6 +83,14 @@ class ModelEnv(gymnasium.Env[Obs, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
         super().reset(seed=seed)
+        if self.real is not None:
+            start, self.mission = self._draw(seed)
+            if len(start.objects) != len(self.start.objects):
+                raise ValueError(
+                    f"{self.real.name}: a start state with {len(start.objects)} objects; this "
+                    f"model env's observations hold {len(self.start.objects)}"
+                )
+            self.start = start
         self.state, self.steps = self.start, 0
         return self.observe(self.state), {"mission": self.mission.text}
 

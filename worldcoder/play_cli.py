@@ -22,6 +22,7 @@ from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.values import DataError, Mission, State, state_from_json
 from solver import PLANNERS, planner_problem, run_planner
+from worldcoder.argtypes import seconds
 from worldcoder.envs import ObjectEnv, make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES
 from worldcoder.render import STYLES, rgb_frame, text_frame, text_image, write_gif
@@ -32,13 +33,16 @@ STEP_LIMIT = 1_000
 
 def add_play_parser(sub: Any, positive: Any, natural: Any) -> None:
     p = sub.add_parser("play", help="plan with a fixed model and play one episode, as text frames")
-    p.add_argument("model", type=Path, metavar="MODEL.wc")
-    p.add_argument("--env", required=True, help="environment id, e.g. MiniGrid-DoorKey-5x5-v0")
-    p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--planner", choices=PLANNERS, default="bfs")
+    p.add_argument("model", type=Path, metavar="MODEL.wc", help="the model to plan in")
+    p.add_argument("--env", required=True,
+                   help="environment id, e.g. MiniGrid-DoorKey-5x5-v0 (see `worldcoder envs`)")  # fmt: skip
+    p.add_argument("--seed", type=natural, default=0, help="seed of the episode")
+    p.add_argument(
+        "--planner", choices=PLANNERS, default="bfs", help="how plans are searched in the model"
+    )
     p.add_argument("--horizon", type=positive, default=60, help="longest plan searched for")
     p.add_argument("--max-nodes", type=positive, default=2_000_000, help="budget of each plan")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds per plan")
+    p.add_argument("--timeout", type=seconds, default=60.0, help="seconds per plan")
     p.add_argument("--max-steps", type=positive, default=None, help="truncate after N steps")
     p.add_argument("--gif", type=Path, default=None, metavar="F", help="write an animation")
     p.add_argument(

@@ -60,7 +60,7 @@ class RunDir:
         for lineno, line in enumerate(complete.split(b"\n") if complete else [], start=1):
             try:
                 out.append(json.loads(line))
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                 raise ValueError(f"{path}:{lineno}: corrupt line in a run log") from None
         if tail:  # a line torn by a kill mid-write: cut it so appends start on a fresh line
             with path.open("r+b") as f:

@@ -23,6 +23,7 @@ from solver import Bounds, Limits, Result, Theory, check_consistency, distinguis
 from solver import invariant as prove_invariant
 from solver import optimistic as optimistic_query
 from solver import plan as plan_query
+from worldcoder.argtypes import output_file, seconds
 from worldcoder.envs import make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES
 
@@ -40,12 +41,15 @@ def add_solve_parser(
 
     def common(q: argparse.ArgumentParser) -> None:
         q.add_argument("--json", action="store_true", help="print one JSON object")
-        q.add_argument("--timeout", type=float, default=60.0, help="seconds (default 60)")
+        q.add_argument("--timeout", type=seconds, default=60.0, help="seconds")
         q.add_argument(
             "--rlimit", type=positive, default=None, help="Z3 resource limit, for determinism"
         )
         q.add_argument(
-            "--smt2", type=Path, default=None, help="write the query as SMT-LIB2 to this file"
+            "--smt2",
+            type=output_file,
+            default=None,
+            help="write the query as SMT-LIB2 to this file",
         )
         q.add_argument("--ints", choices=("int", "bv"), default="int",
                        help="int encoding (default int: fastest in bench/solver_bench.py)")  # fmt: skip
@@ -57,15 +61,23 @@ def add_solve_parser(
         )
 
     def start(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--env", required=True)
-        q.add_argument("--seed", type=natural, default=0)
-        q.add_argument("--horizon", type=positive, required=True)
+        q.add_argument("--env", required=True, help="environment id (see `worldcoder envs`)")
+        q.add_argument("--seed", type=natural, default=0, help="seed of the start state")
+        q.add_argument("--horizon", type=positive, required=True, help="at most this many steps")
         q.add_argument("--level-file", default=None, metavar="FILE|SET",
                        help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES})")  # fmt: skip
-        q.add_argument("--level", type=natural, default=None)
+        q.add_argument(
+            "--level", type=natural, default=None, help="Sokoban: level index in the file"
+        )
 
     def bounds(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--grid", type=grid, default=(8, 8), metavar="WxH")
+        q.add_argument(
+            "--grid",
+            type=grid,
+            default=(8, 8),
+            metavar="WxH",
+            help="grid width and height (default 8x8)",
+        )
         q.add_argument("--objects", type=natural, default=3, metavar="K", help="at most K objects")
         q.add_argument("--mission", default="", help="mission text (default empty)")
         q.add_argument(
@@ -77,23 +89,28 @@ def add_solve_parser(
     q = queries.add_parser(
         "consistent", help="does some filling of the holes explain every transition?"
     )
-    q.add_argument("model", type=Path)
-    q.add_argument("data", type=Path)
+    q.add_argument("model", type=Path, help="a model (holes allowed)")
+    q.add_argument("data", type=Path, help="JSONL transitions")
     q.add_argument("--engine", choices=("auto", "solver"), default="auto",
                    help="auto: hole-free models are evaluated (fast path); solver: always Z3")  # fmt: skip
     common(q)
     q.set_defaults(run=cmd_consistent)
 
     q = queries.add_parser("plan", help="shortest plan to reward and done in the model")
-    q.add_argument("model", type=Path)
+    q.add_argument("model", type=Path, help="a hole-free model")
     start(q)
-    q.add_argument("--engine", choices=("z3", "bfs"), default="z3")
+    q.add_argument(
+        "--engine",
+        choices=("z3", "bfs"),
+        default="z3",
+        help="z3: bounded model checking; bfs: breadth-first search",
+    )
     common(q)
     q.set_defaults(run=cmd_plan)
 
     q = queries.add_parser("optimistic", help="fill holes: consistent with data AND goal reachable")
-    q.add_argument("sketch", type=Path)
-    q.add_argument("data", type=Path)
+    q.add_argument("sketch", type=Path, help="a model with holes")
+    q.add_argument("data", type=Path, help="JSONL transitions")
     start(q)
     common(q)
     q.set_defaults(run=cmd_optimistic)
@@ -105,8 +122,8 @@ def add_solve_parser(
             if name == "distinguish"
             else "bounded equivalence of two models",
         )
-        q.add_argument("a", type=Path)
-        q.add_argument("b", type=Path)
+        q.add_argument("a", type=Path, help="model A")
+        q.add_argument("b", type=Path, help="model B")
         bounds(q)
         common(q)
         q.set_defaults(run=fn)
@@ -114,9 +131,9 @@ def add_solve_parser(
     q = queries.add_parser(
         "invariant", help="prove a boolean state expression inductive (k-induction)"
     )
-    q.add_argument("model", type=Path)
+    q.add_argument("model", type=Path, help="a hole-free model")
     q.add_argument("expr", help="a bool expression over the state, e.g. 'agent_safe()'")
-    q.add_argument("--k", type=positive, default=1)
+    q.add_argument("--k", type=positive, default=1, help="induction depth")
     bounds(q)
     common(q)
     q.set_defaults(run=cmd_invariant)

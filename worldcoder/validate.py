@@ -14,7 +14,7 @@ from typing import Any
 from dsl import core as C
 from dsl.compile import compile_program
 from dsl.interp import require_model, run_step
-from dsl.values import Mission, Outcome, State, show_value, state_differences, state_from_json
+from dsl.values import Mission, Outcome, State, state_from_json
 from worldcoder.envs import collect
 
 Predict = Callable[[State, str, Mission], Outcome]
@@ -89,12 +89,8 @@ def compare(schema: C.Schema, predict: Predict, rec: dict[str, Any]) -> tuple[st
     state = state_from_json(schema, rec["state"], "state")
     real = state_from_json(schema, rec["next_state"], "next_state")
     got = predict(state, rec["action"], Mission.of(rec["mission"]))
-    diffs = list(state_differences(schema, got.next_state, real))
-    if float(got.reward) != float(rec["reward"]):
-        diffs.append(f"reward: model {got.reward}, environment {rec['reward']}")
-    if got.done != rec["done"]:
-        diffs.append(f"done: model {show_value(got.done)}, environment {show_value(rec['done'])}")
-    return tuple(diffs)
+    reward, done = float(rec["reward"]), bool(rec["done"])
+    return tuple(got.differences(schema, real, reward, done, "environment"))
 
 
 def play_and_validate(

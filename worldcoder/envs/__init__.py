@@ -8,7 +8,7 @@ data collection (`collect`) and the shipped Sokoban level sets (``levels/``: the
 hand-made levels and the Boxoban test file, named in `sokoban.LEVEL_SETS`).
 """
 
-from .base import EnvError, JsonState, ObjectEnv, Step
+from .base import EnvError, EnvUsageError, JsonState, ObjectEnv, Step
 from .collect import collect, write_jsonl
 from .registry import SUPPORTED_ENVS, domain_of, make_env
 from .sokoban import Level, SokobanEnv, bundled_levels_path, load_levels, parse_levels
@@ -16,6 +16,7 @@ from .sokoban import Level, SokobanEnv, bundled_levels_path, load_levels, parse_
 __all__ = [
     "SUPPORTED_ENVS",
     "EnvError",
+    "EnvUsageError",
     "JsonState",
     "Level",
     "ObjectEnv",

@@ -19,6 +19,10 @@ class EnvError(ValueError):
     """A user-facing environment error (bad id, bad level file, bad action, ...)."""
 
 
+class EnvUsageError(EnvError):
+    """An environment id or option the command line cannot use (a usage error: exit status 2)."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One transition as seen by a world model."""

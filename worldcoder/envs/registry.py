@@ -9,8 +9,11 @@ validates options and builds the matching `ObjectEnv` adapter.
 from __future__ import annotations
 
 import difflib
+import re
 
-from .base import EnvError, ObjectEnv
+import gymnasium
+
+from .base import EnvUsageError, ObjectEnv
 from .minigrid_env import MiniGridObjectEnv, minigrid_env_ids
 from .sokoban import make_sokoban
 from .taxi import TaxiObjectEnv, taxi_env_ids
@@ -22,12 +25,38 @@ SUPPORTED_ENVS: tuple[str, ...] = MINIGRID_IDS + SOKOBAN_IDS + TAXI_IDS
 DOMAINS: tuple[str, ...] = ("minigrid", "sokoban", "taxi")
 
 
-def unknown_env_error(env_id: str) -> EnvError:
-    """An `EnvError` naming the closest supported id and listing all of them."""
-    close = difflib.get_close_matches(env_id, SUPPORTED_ENVS, n=1, cutoff=0.0)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    listing = ", ".join(SUPPORTED_ENVS)
-    return EnvError(f"unknown environment {env_id!r}.{hint} Supported ids: {listing}")
+LIST_COMMAND = "worldcoder envs"
+"""The command that lists every supported id (named in the unknown-id error)."""
+
+
+def unknown_env_error(env_id: str) -> EnvUsageError:
+    """One line: the id is unknown (or registered by minigrid but not supported yet), its three
+    nearest supported ids, and the command that lists them all."""
+    near = ", ".join(nearest_env_ids(env_id))
+    if env_id.startswith(("MiniGrid-", "BabyAI-")) and env_id in gymnasium.envs.registry:
+        what = f"{env_id!r} is registered by minigrid but not supported yet"
+    else:
+        what = f"unknown environment {env_id!r}"
+    return EnvUsageError(f"{what}; nearest supported: {near} ({LIST_COMMAND} lists them all)")
+
+
+def nearest_env_ids(env_id: str, n: int = 3) -> list[str]:
+    """The `n` supported ids nearest `env_id`: those containing it (ignoring case), else the
+    most similar by difflib's ratio; smallest variant first among equals."""
+    key = env_id.lower()
+    containing = sorted((e for e in SUPPORTED_ENVS if key in e.lower()), key=_natural_order)
+    if containing:
+        return containing[:n]
+
+    def score(e: str) -> float:
+        return difflib.SequenceMatcher(None, key, e.lower()).ratio()
+
+    return sorted(SUPPORTED_ENVS, key=lambda e: (-score(e), _natural_order(e)))[:n]
+
+
+def _natural_order(env_id: str) -> tuple[tuple[int, str], ...]:
+    """Numbers compare as numbers: DoorKey-5x5 before DoorKey-16x16."""
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"(\d+)", env_id))
 
 
 def domain_of(env_id: str) -> str:
@@ -45,11 +74,11 @@ def _check_options(
     env_id: str, domain: str, level_file: str | None, level: int | None, max_steps: int | None
 ) -> None:
     if max_steps is not None and max_steps < 1:
-        raise EnvError(f"max_steps must be a positive integer, got {max_steps}")
+        raise EnvUsageError(f"max_steps must be a positive integer, got {max_steps}")
     if level is not None and level < 0:
-        raise EnvError(f"level must be a non-negative integer, got {level}")
+        raise EnvUsageError(f"level must be a non-negative integer, got {level}")
     if domain != "sokoban" and (level_file is not None or level is not None):
-        raise EnvError(f"level_file/level only apply to Sokoban, not to {env_id!r}")
+        raise EnvUsageError(f"level_file/level only apply to Sokoban, not to {env_id!r}")
 
 
 def make_env(

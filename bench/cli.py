@@ -1,7 +1,8 @@
-"""`worldcoder bench`: run benchmarks from the `bench` package and record their results.
+"""`worldcoder-bench` (also `python -m bench`): run benchmarks and record their results.
 
 Owns the command's flags and their checks; the runner itself (jobs, worker processes, Ray,
-progress, resume, results files) is `bench.suite`.
+progress, resume, results files) is `bench.suite`. The command lives here, not in `worldcoder`,
+because `worldcoder` never imports `bench` (the benches import `worldcoder`).
 """
 
 from __future__ import annotations
@@ -10,20 +11,33 @@ import argparse
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+from bench.suite import BENCHES, RESULTS, BenchError, load_bench, run_suite
+
+PROG = "worldcoder-bench"
 
 
-def add_bench_parser(sub: Any, positive: Any, natural: Any) -> None:
-    p = sub.add_parser(
-        "bench",
-        help="run benchmarks (sample efficiency, Taxi, Sokoban, the paper's claims, throughput)",
-        description="Run benchmarks and write bench/results/NAME.json and plots. An interrupted "
-        "run resumes when the same command is run again.",
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Run benchmarks (sample efficiency, Taxi, Sokoban, the paper's claims, "
+        "throughput) and write bench/results/NAME.json and plots. An interrupted run resumes "
+        "when the same command is run again.",
     )
     p.add_argument("--quick", action="store_true", help="small budgets: minutes instead of hours")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run these benches only (--list)")
-    p.add_argument("--workers", type=positive, default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=_positive, default=os.cpu_count() or 1,
                    help="parallel worker processes (default: one per core)")  # fmt: skip
     p.add_argument("--ray", metavar="ADDRESS", default=None,
                    help="run the jobs on this Ray cluster instead (e.g. 127.0.0.1:6379 or auto)")  # fmt: skip
@@ -36,16 +50,20 @@ def add_bench_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--report", action="store_true",
                    help="run nothing: write the results files from the jobs recorded so far")  # fmt: skip
     p.add_argument("--list", action="store_true", help="list the benches and their job counts")
-    p.set_defaults(run=cmd_bench)
+    return p
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def _positive(text: str) -> int:
     try:
-        from bench.suite import BENCHES, RESULTS, BenchError, load_bench, run_suite
-    except ImportError as err:
-        print(f"error: the bench package is not importable ({err}); install the project from "
-              "its source tree: pip install -e '.[dev]'", file=sys.stderr)  # fmt: skip
-        return 2
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, found {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
     names = args.only or list(BENCHES)
     if args.report and args.fresh:
         print("error: --report writes what is recorded; --fresh would discard it", file=sys.stderr)
@@ -57,11 +75,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 quick, full = len(module.jobs(True)), len(module.jobs(False))
                 print(f"{name:18} {quick:4} quick jobs {full:5} full jobs")
             return 0
-        command = _command(args)
         outputs = run_suite(
             names, quick=args.quick, workers=args.workers, ray_address=args.ray,
-            out_dir=args.out or RESULTS, fresh=args.fresh, match=args.match, command=command,
-            run_jobs=not args.report,
+            out_dir=args.out or RESULTS, fresh=args.fresh, match=args.match,
+            command=_command(args), run_jobs=not args.report,
         )  # fmt: skip
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -73,7 +90,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def _command(args: argparse.Namespace) -> str:
     """The command line that reproduces this run (recorded in the results files)."""
-    words = ["worldcoder", "bench"] + (["--quick"] if args.quick else [])
+    words = [PROG] + (["--quick"] if args.quick else [])
     words += ["--only", *args.only] if args.only else []
     words += ["--match", *args.match] if args.match else []
     if args.report:
