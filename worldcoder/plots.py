@@ -78,7 +78,10 @@ def _accuracy(ax: Any, events: list[Event]) -> None:
         ax.axvline(proved[0], color="green", ls="--", label="proved correct")
     ax.set_ylim(-0.05, 1.05)
     ax.set_ylabel("model accuracy")
-    ax.legend(loc="lower right")
+    if data or heldout or proved:
+        ax.legend(loc="lower right")
+    else:
+        ax.text(0.5, 0.5, "no model yet", ha="center", va="center", transform=ax.transAxes)
 
 
 def _on_data(event: Event) -> list[tuple[int, float]]:
