@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.suite import BENCHES, RESULTS, BenchError, load_bench, run_suite
+from worldcoder.argtypes import positive
 
 PROG = "worldcoder-bench"
 
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quick", action="store_true", help="small budgets: minutes instead of hours")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run these benches only (--list)")
-    p.add_argument("--workers", type=_positive, default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=positive, default=os.cpu_count() or 1,
                    help="parallel worker processes (default: one per core)")  # fmt: skip
     p.add_argument("--ray", metavar="ADDRESS", default=None,
                    help="run the jobs on this Ray cluster instead (e.g. 127.0.0.1:6379 or auto)")  # fmt: skip
@@ -51,16 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run nothing: write the results files from the jobs recorded so far")  # fmt: skip
     p.add_argument("--list", action="store_true", help="list the benches and their job counts")
     return p
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, found {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

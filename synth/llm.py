@@ -22,11 +22,9 @@ observer hears of every attempt (`LLMCall`: outcome, tokens, seconds, whether it
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
-import math
 import os
 import random
 import re
@@ -115,54 +113,6 @@ class LLMConfig:
             max_retries=max_retries,
             seed=seed,
         )
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The LLM flags, for any command that runs the LLM proposer."""
-    group = parser.add_argument_group("LLM proposer")
-    group.add_argument("--llm-model", help="model name at the endpoint")
-    group.add_argument(
-        "--llm-base-url", help="OpenAI-compatible endpoint (default OPENAI_BASE_URL)"
-    )
-    group.add_argument("--llm-grammar", choices=GRAMMAR_MODES, default="openai",
-                       help="how replies are held to the grammar: openai (Responses API custom "
-                       "tool), vllm (structured outputs), none (unconstrained)")  # fmt: skip
-    group.add_argument("--llm-timeout", type=_seconds, default=120.0, help="seconds per request")
-    group.add_argument("--llm-retries", type=_natural, default=4, help="retries per request")
-
-
-def _seconds(text: str) -> float:
-    """A positive, finite number of seconds (the command line's `worldcoder.argtypes.seconds`;
-    synth cannot import worldcoder)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive, finite number of seconds, found {text!r}"
-        )
-    return value
-
-
-def _natural(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
-    return value
-
-
-def config_from_args(args: argparse.Namespace) -> LLMConfig:
-    return LLMConfig.from_flags(
-        args.llm_model,
-        args.llm_base_url,
-        grammar=args.llm_grammar,
-        timeout=args.llm_timeout,
-        max_retries=args.llm_retries,
-    )
 
 
 # ----------------------------------------------------------------------------- replies

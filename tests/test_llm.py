@@ -17,14 +17,13 @@ from synth.llm import (
     LLMConfig,
     LLMConfigError,
     LLMProposer,
-    add_arguments,
-    config_from_args,
     run_llm,
     strip_fences,
 )
 from synth.prompt import build_prompt, dsl_reference, render_failures, render_transitions
 from synth.score import check_candidate, program_text, score
 from synth.spec import Budget, Cost, Spec
+from worldcoder.argtypes import add_llm_arguments, llm_config_from_args
 from worldcoder.envs import collect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,11 +200,11 @@ def test_config_from_flags_and_environment() -> None:
 
 def test_command_line_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
+    add_llm_arguments(parser)
     args = parser.parse_args(["--llm-model", "m", "--llm-grammar", "none", "--llm-retries", "1"])
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    got = config_from_args(args)
+    got = llm_config_from_args(args)
     assert (got.model, got.grammar, got.max_retries, got.base_url) == ("m", "none", 1, None)
     assert "sk-env" not in repr(got)
     with pytest.raises(SystemExit):

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from synth.llm import GRAMMAR_MODES, LLMConfig
+
 
 def at_least(text: str, low: int) -> int:
     try:
@@ -84,3 +86,28 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+
+
+def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+    """The LLM flags, for every command that can run the LLM proposer (`synth.llm`)."""
+    group = parser.add_argument_group("LLM proposer")
+    group.add_argument("--llm-model", help="model name at the endpoint")
+    group.add_argument(
+        "--llm-base-url", help="OpenAI-compatible endpoint (default OPENAI_BASE_URL)"
+    )
+    group.add_argument("--llm-grammar", choices=GRAMMAR_MODES, default="openai",
+                       help="how replies are held to the grammar: openai (Responses API custom "
+                       "tool), vllm (structured outputs), none (unconstrained)")  # fmt: skip
+    group.add_argument("--llm-timeout", type=seconds, default=120.0, help="seconds per request")
+    group.add_argument("--llm-retries", type=natural, default=4, help="retries per request")
+
+
+def llm_config_from_args(args: argparse.Namespace) -> LLMConfig:
+    """The LLM flags (then OPENAI_API_KEY / OPENAI_BASE_URL) as an `LLMConfig`."""
+    return LLMConfig.from_flags(
+        args.llm_model,
+        args.llm_base_url,
+        grammar=args.llm_grammar,
+        timeout=args.llm_timeout,
+        max_retries=args.llm_retries,
+    )

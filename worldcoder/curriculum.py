@@ -26,16 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from dsl.parse import strip_imports
-from solver import PLANNERS
 from synth import Spec
-from synth.llm import add_arguments as add_llm_arguments
 from synth.score import program_text
 from worldcoder.agent import Agent, LearnConfig, llm_config
-from worldcoder.argtypes import seconds
 from worldcoder.domains import domain
 from worldcoder.envs import domain_of
 from worldcoder.events import Inherited, event_to_json
-from worldcoder.learn_cli import interrupted, llm_settings, milestones, progress_printer
+from worldcoder.learn_cli import (
+    add_agent_arguments,
+    interrupted,
+    llm_settings,
+    milestones,
+    progress_printer,
+)
 from worldcoder.rundir import RunDir
 
 DEFAULT_CURRICULUM = (
@@ -147,23 +150,9 @@ def add_curriculum_parser(sub: Any, positive: Any, natural: Any) -> None:
                    help="comma-separated environment ids of one domain (default: the paper's)")  # fmt: skip
     p.add_argument("--streak", type=positive, default=10, help="successes in a row to advance")
     p.add_argument("--episodes", type=positive, default=30, help="episodes allowed per stage")
-    p.add_argument(
-        "--seed", type=natural, default=0, help="seed of the first episode and of exploration"
-    )
-    p.add_argument("--proposer", choices=("enum", "llm"), default=None,
-                   help="how synthesis proposes programs: enum (offline enumeration) or llm "
-                        "(default: llm with --llm-model, else enum)")  # fmt: skip
-    p.add_argument(
-        "--planner", choices=PLANNERS, default="bfs", help="how plans are searched in the model"
-    )
-    p.add_argument("--horizon", type=positive, default=40,
-                   help="longest plan searched for, and the optimism horizon of synthesis")  # fmt: skip
-    p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
-    p.add_argument("--explore-steps", type=natural, default=100,
-                   help="random steps before the first synthesis and after a failed one")  # fmt: skip
+    add_agent_arguments(p, positive, natural)
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/curriculum-seedS-TIME")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR", help="continue the curriculum in DIR")  # fmt: skip
-    add_llm_arguments(p)
     p.set_defaults(run=cmd_curriculum)
 
 

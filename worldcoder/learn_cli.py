@@ -17,9 +17,8 @@ from typing import Any, TextIO
 
 from solver import PLANNERS, planner_problem
 from synth.llm import LLMConfigError
-from synth.llm import add_arguments as add_llm_arguments
 from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
-from worldcoder.argtypes import seconds
+from worldcoder.argtypes import add_llm_arguments, seconds
 from worldcoder.envs import EnvUsageError, domain_of, make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES, LEVEL_SETS
 from worldcoder.rundir import RunDir
@@ -33,24 +32,11 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
         "--env", help="environment id, e.g. MiniGrid-DoorKey-5x5-v0 (see `worldcoder envs`)"
     )
     p.add_argument("--episodes", type=positive, default=30, help="most episodes to play")
-    p.add_argument(
-        "--seed", type=natural, default=0, help="seed of the first episode and of exploration"
-    )
-    p.add_argument("--proposer", choices=("enum", "llm"), default=None,
-                   help="enum: the offline synthesizer; llm: REx over an LLM's programs, repaired "
-                        "offline where the data refutes them (default: llm with --llm-model, else enum)")  # fmt: skip
-    p.add_argument(
-        "--planner", choices=PLANNERS, default="bfs", help="how plans are searched in the model"
-    )
-    p.add_argument("--horizon", type=positive, default=40,
-                   help="longest plan searched for, and the optimism horizon of synthesis")  # fmt: skip
+    add_agent_arguments(p, positive, natural)
     p.add_argument("--max-nodes", type=positive, default=300_000, help="budget of each plan")
     p.add_argument(
         "--streak", type=positive, default=10, help="stop after this many successes in a row"
     )
-    p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
-    p.add_argument("--explore-steps", type=natural, default=100,
-                   help="random steps before the first synthesis and after a failed one")  # fmt: skip
     p.add_argument("--no-correctness", action="store_true",
                    help="do not check accepted models against the reference model")  # fmt: skip
     p.add_argument("--no-optimism", action="store_true",
@@ -70,8 +56,27 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument(
         "--resume", type=Path, default=None, metavar="DIR", help="continue the run in DIR"
     )
-    add_llm_arguments(p)
     p.set_defaults(run=cmd_learn)
+
+
+def add_agent_arguments(p: argparse.ArgumentParser, positive: Any, natural: Any) -> None:
+    """The flags `learn` and `curriculum` share: seed, proposer (and the LLM's), planner,
+    horizon, synthesis budget, exploration."""
+    p.add_argument(
+        "--seed", type=natural, default=0, help="seed of the first episode and of exploration"
+    )
+    p.add_argument("--proposer", choices=("enum", "llm"), default=None,
+                   help="enum: the offline synthesizer; llm: REx over an LLM's programs, repaired "
+                        "offline where the data refutes them (default: llm with --llm-model, else enum)")  # fmt: skip
+    p.add_argument(
+        "--planner", choices=PLANNERS, default="bfs", help="how plans are searched in the model"
+    )
+    p.add_argument("--horizon", type=positive, default=40,
+                   help="longest plan searched for, and the optimism horizon of synthesis")  # fmt: skip
+    p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
+    p.add_argument("--explore-steps", type=natural, default=100,
+                   help="random steps before the first synthesis and after a failed one")  # fmt: skip
+    add_llm_arguments(p)
 
 
 def llm_settings(args: argparse.Namespace) -> dict[str, Any]:

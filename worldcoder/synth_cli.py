@@ -20,7 +20,7 @@ from dsl.parse import library_names, library_path
 from dsl.values import Mission, iter_dataset, state_from_json
 from synth import PROPOSERS, Budget, Optimism, Spec, program_text, synthesize
 from synth.spec import Cost, Result
-from worldcoder.argtypes import output_file, seconds
+from worldcoder.argtypes import add_llm_arguments, llm_config_from_args, output_file, seconds
 from worldcoder.envs import domain_of, make_env
 
 
@@ -56,9 +56,7 @@ def add_synth_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--seed", type=natural, default=0, help="seed of --env's start state")
     p.add_argument("--horizon", type=positive, default=30,
                    help="optimism: steps within which the mission must be reachable")  # fmt: skip
-    from synth.llm import add_arguments
-
-    add_arguments(p)
+    add_llm_arguments(p)
     p.set_defaults(run=cmd_synth)
 
 
@@ -81,9 +79,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     spec = Spec(data, tuple(args.prior), optimism, Budget(seconds=args.budget_seconds))
     llm = None
     if args.proposer == "llm":
-        from synth.llm import config_from_args
-
-        llm = config_from_args(args)
+        llm = llm_config_from_args(args)
     with Ticker(f"synthesizing from {len(data)} transitions ({args.proposer})"):
         result = synthesize(spec, args.proposer, sketch=args.sketch, llm=llm)
     for line in _explain(args, result):
