@@ -107,7 +107,7 @@ def oracle_length(env_id: str, seed: int, episodes: int = 10) -> float:
     seed .. seed + episodes - 1, as the agent plays them."""
     from bench.optimism import _reference
     from dsl.values import Mission, state_from_json
-    from solver.bfs import bfs_plan
+    from plan.bfs import bfs_plan
     from worldcoder.envs import make_env
 
     reference, schema = _reference(env_id)

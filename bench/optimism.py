@@ -191,7 +191,7 @@ def _reference(env_id: str) -> tuple[Any, Any]:
 
 def _solutions(env_id: str, reference: Any, horizon: int, starts: int) -> list[dict[str, Any]]:
     from dsl.values import Mission, state_from_json
-    from solver.bfs import bfs_plan
+    from plan.bfs import bfs_plan
     from worldcoder.envs import make_env
 
     env = make_env(env_id)

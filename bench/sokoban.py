@@ -18,7 +18,7 @@ reuses its result from an on-disk cache keyed by the learning parameters and a d
 source tree: dsl, solver, synth, worldcoder, models; every plan result records the model's
 sha256, and the summary checks that all chunks and the learning job saw the same model), or
 ``reference``: models/sokoban.wc, which shows what the planner does with a correct model. Each
-level: ``solver.sokoban_plan`` in the compiled model (A* over pushes; ``timeout`` seconds,
+level: ``plan.sokoban_plan`` in the compiled model (A* over pushes; ``timeout`` seconds,
 ``max_nodes`` expansions), then the plan is executed in the real `SokobanEnv`; the level counts
 as solved only when the plan's last action, and only it, solves it there. Per level: model
 status, solved, seconds, expansions, plan length.
@@ -187,7 +187,7 @@ def execute(model: Any, level: Any, plan: tuple[str, ...]) -> tuple[bool, int | 
 
 def plan_level(model: Any, level: Any, params: dict[str, Any]) -> dict[str, Any]:
     from dsl.values import Mission, state_from_json
-    from solver import sokoban_plan
+    from plan import sokoban_plan
     from worldcoder.envs.sokoban import SOKOBAN_MISSION, SokobanEnv
 
     env = SokobanEnv([level], 0)

@@ -24,6 +24,7 @@ from dsl import core as C
 from dsl.check import check_file
 from dsl.parse import library_path
 from dsl.values import Mission, State, Transition, state_from_json, transition_from_json
+from plan import plan_to_goal
 from solver import Bounds, Limits, Theory, check_consistency, equivalent, optimistic, plan
 from worldcoder.argtypes import seconds
 from worldcoder.envs import collect, make_env
@@ -78,7 +79,9 @@ def bench_plans(program: C.Program, envs: list[str], timeout: float) -> list[dic
     rows = []
     for env_id in envs:
         s, mission = start_of(program, env_id, 0)
-        bfs, t_bfs = timed(plan, program, s, mission, 200, Limits(timeout=timeout), engine="bfs")
+        bfs, t_bfs = timed(
+            plan_to_goal, program, s, mission, 200, Limits(timeout=timeout), engine="bfs"
+        )
         horizon = len(bfs.plan)
         row: dict[str, Any] = {
             "env": env_id,

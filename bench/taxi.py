@@ -12,7 +12,7 @@ support of Taxi's initial distribution: taxi anywhere, passenger at one of the 4
 destination another one (300 states).
 
 Optimality test ("greedy policy optimal from every start state"). For a learned model: from each
-of the 300 start states, plan in the compiled model (``solver.bfs_plan``: a shortest action list
+of the 300 start states, plan in the compiled model (``plan.bfs_plan``: a shortest action list
 to a positive reward with done; at most 50,000 nodes or 10 s; its horizon is the true optimum,
 which changes no verdict since a longer shortest plan fails anyway), then run that plan open-loop
 in the real env from that exact state (``env.unwrapped.s`` set to it, then
@@ -152,7 +152,7 @@ def reference() -> Reference:
 def model_passes(ref: Reference, model: Any, start: int) -> bool:
     """Whether the model's shortest plan from `start` is optimal when run in the real env."""
     from dsl.values import Mission, state_from_json
-    from solver.bfs import bfs_plan
+    from plan.bfs import bfs_plan
     from worldcoder.envs.taxi import TAXI_ACTIONS, TAXI_MISSION, taxi_state
 
     best = ref.optimal[start]

@@ -72,7 +72,7 @@ def _per_step(step: Any, inputs: list[Any]) -> float:
 
 def _planners(env: str, model: Any, params: dict[str, Any]) -> dict[str, Any]:
     from dsl.values import Mission, state_from_json
-    from solver import astar_plan, bfs_plan, manhattan_heuristic, mcts_plan
+    from plan import astar_plan, bfs_plan, manhattan_heuristic, mcts_plan
     from worldcoder.envs import make_env
 
     schema = model.program.schema

@@ -3,7 +3,7 @@ distinguishing inputs, bounded equivalence and invariants.
 
 Every query takes `Limits` (a time limit, an optional rlimit for determinism, an optional path
 to write the final query as SMT-LIB2) and returns a `Result` whose status is decided by Z3 (or,
-for the consistency fast path and the BFS engine, by exact evaluation), "unknown" with Z3's
+for the consistency fast path, by exact evaluation), "unknown" with Z3's
 reason when a limit is hit.
 """
 
@@ -24,7 +24,6 @@ from dsl.holes import hole_text
 from dsl.interp import require_model
 from dsl.simplify import children
 from dsl.values import Mission, State, Transition, state_differences, state_to_json
-from solver.bfs import bfs_plan
 from solver.encode import (
     Ctx,
     Encoder,
@@ -348,18 +347,11 @@ def bmc(
 
 def plan(
     program: C.Program, start_state: State, mission: Mission, horizon: int,
-    limits: Limits = Limits(), *, engine: str = "z3", theory: Theory | None = None,
-    max_nodes: int = 2_000_000,
+    limits: Limits = Limits(), *, theory: Theory | None = None,
 ) -> Result:  # fmt: skip
     """A shortest action list after which the model's reward is positive with done, or a proof
-    (Z3) / exhaustive search (BFS) that none exists within the horizon."""
+    (bounded model checking in Z3) that none exists within the horizon."""
     require_model(program)
-    if engine == "bfs":
-        started = time.perf_counter()
-        found = bfs_plan(compile_program(program), start_state, mission, horizon,
-                         max_nodes=max_nodes, timeout=limits.timeout)  # fmt: skip
-        return Result(found.status, time.perf_counter() - started, reason=found.reason,
-                      plan=list(found.plan), details=[f"expanded {found.expanded} states"])  # fmt: skip
     return bmc(program, start_state, mission, horizon, limits, theory=theory)[0]
 
 

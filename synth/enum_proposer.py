@@ -27,7 +27,7 @@ from dsl.check import check_modules
 from dsl.compile import CompiledModel, ExprCompiler, compile_program
 from dsl.simplify import children, replace, size
 from dsl.values import Mission, Outcome, State, Transition
-from solver.bfs import bfs_plan, reachable_steps
+from plan.bfs import bfs_plan, reachable_steps
 from synth.enumerate import OBJ_VAR, Bank, Cand, Example, Examples, Solution, bits, solve_field
 from synth.render import render
 from synth.score import Score, prior_modules, score

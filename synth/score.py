@@ -19,7 +19,7 @@ from dsl.compile import compile_program
 from dsl.errors import DslError, RunError
 from dsl.parse import library_path, load_modules, parse_module
 from dsl.syntax import Import, LibraryImport, Module
-from solver.bfs import bfs_plan
+from plan.bfs import bfs_plan
 from synth.spec import Spec
 
 CANDIDATE = "<candidate>"

@@ -17,7 +17,7 @@ from dsl.check import check_file
 from dsl.compile import compile_program
 from dsl.parse import strip_imports
 from dsl.values import Mission, state_from_json, transition_from_json
-from solver.bfs import bfs_plan
+from plan.bfs import bfs_plan
 from worldcoder.agent import Agent, LearnConfig, distinguishing_path
 from worldcoder.correctness import correct_model
 from worldcoder.envs import collect, make_env

@@ -9,7 +9,7 @@ from pathlib import Path
 from dsl.check import check_file
 from dsl.compile import compile_program
 from dsl.values import Mission, state_from_json
-from solver.bfs import bfs_plan
+from plan.bfs import bfs_plan
 from worldcoder.agent import Agent, LearnConfig
 from worldcoder.envs import make_env
 from worldcoder.rundir import RunDir

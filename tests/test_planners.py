@@ -12,7 +12,7 @@ import pytest
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.values import Mission, State, state_from_json
-from solver import Search, astar_plan, bfs_plan, manhattan_heuristic, mcts_plan
+from plan import Search, astar_plan, bfs_plan, manhattan_heuristic, mcts_plan
 from worldcoder.envs import make_env
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "minigrid.wc"

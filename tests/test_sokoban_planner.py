@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.values import Mission, State, state_from_json
-from solver import Search, bfs_plan, dead_squares, sokoban_heuristic, sokoban_plan
+from plan import Search, bfs_plan, dead_squares, sokoban_heuristic, sokoban_plan
 from worldcoder.envs.sokoban import (
     SOKOBAN_ACTIONS,
     SOKOBAN_MISSION,

@@ -12,6 +12,7 @@ import pytest
 from dsl.check import check_file
 from dsl.compile import compile_program
 from dsl.values import Mission, Transition, state_from_json, transition_from_json
+from plan import plan_to_goal
 from solver import (
     Bounds,
     Limits,
@@ -117,8 +118,8 @@ def test_bmc_and_bfs_find_plans_of_the_same_shortest_length(
     minigrid: object, env_id: str, seed: int
 ) -> None:
     s, mission = start(minigrid, env_id, seed)
-    by_bfs = plan(minigrid, s, mission, 25, engine="bfs")  # type: ignore[arg-type]
-    by_z3 = plan(minigrid, s, mission, 25, engine="z3")  # type: ignore[arg-type]
+    by_bfs = plan_to_goal(minigrid, s, mission, 25, engine="bfs")  # type: ignore[arg-type]
+    by_z3 = plan(minigrid, s, mission, 25)  # type: ignore[arg-type]
     assert by_bfs.status == by_z3.status == "sat"
     assert len(by_bfs.plan) == len(by_z3.plan)
     model = compile_program(minigrid)  # type: ignore[arg-type]
@@ -133,9 +134,9 @@ def test_bmc_and_bfs_find_plans_of_the_same_shortest_length(
 
 def test_plan_is_unsat_below_the_shortest_horizon(minigrid: object) -> None:
     s, mission = start(minigrid, "MiniGrid-DoorKey-5x5-v0", 0)
-    shortest = len(plan(minigrid, s, mission, 25, engine="bfs").plan)  # type: ignore[arg-type]
-    assert plan(minigrid, s, mission, shortest - 1, engine="z3").status == "unsat"  # type: ignore[arg-type]
-    assert plan(minigrid, s, mission, shortest - 1, engine="bfs").status == "unsat"  # type: ignore[arg-type]
+    shortest = len(plan_to_goal(minigrid, s, mission, 25, engine="bfs").plan)  # type: ignore[arg-type]
+    assert plan(minigrid, s, mission, shortest - 1).status == "unsat"  # type: ignore[arg-type]
+    assert plan_to_goal(minigrid, s, mission, shortest - 1, engine="bfs").status == "unsat"  # type: ignore[arg-type]
 
 
 def test_int_and_bitvector_encodings_agree_on_plans(minigrid: object) -> None:

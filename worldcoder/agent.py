@@ -54,8 +54,8 @@ from dsl.values import (
     state_to_json,
     transition_from_json,
 )
-from solver import run_planner
-from solver.bfs import path_to
+from plan import run_planner
+from plan.bfs import path_to
 from synth import Budget, Optimism, Spec, synthesize
 from synth.llm import LLMCall, LLMConfig, Reply
 from synth.score import check_candidate, program_text

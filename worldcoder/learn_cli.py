@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from solver import PLANNERS, planner_problem
+from plan import PLANNERS, planner_problem
 from synth.llm import LLMConfigError
 from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
 from worldcoder.argtypes import add_llm_arguments, seconds

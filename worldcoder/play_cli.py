@@ -21,7 +21,7 @@ import numpy as np
 from dsl.check import check_file
 from dsl.compile import CompiledModel, compile_program
 from dsl.values import DataError, Mission, State, state_from_json
-from solver import PLANNERS, planner_problem, run_planner
+from plan import PLANNERS, planner_problem, run_planner
 from worldcoder.argtypes import seconds
 from worldcoder.envs import ObjectEnv, make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES

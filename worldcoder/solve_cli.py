@@ -19,10 +19,10 @@ from dsl import core as C
 from dsl.check import check_file, check_modules
 from dsl.parse import load_modules, parse_module
 from dsl.values import Mission, State, iter_dataset, state_from_json
+from plan import plan_to_goal as plan_query
 from solver import Bounds, Limits, Result, Theory, check_consistency, distinguish, equivalent
 from solver import invariant as prove_invariant
 from solver import optimistic as optimistic_query
-from solver import plan as plan_query
 from worldcoder.argtypes import output_file, seconds
 from worldcoder.envs import make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
-from solver.astar import Heuristic
-from solver.bfs import Search
+from plan.astar import Heuristic
+from plan.bfs import Search
 
 
 @dataclass(eq=False)

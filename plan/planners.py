@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
-from solver.astar import astar_plan, manhattan_heuristic
-from solver.bfs import Search, bfs_plan
-from solver.mcts import mcts_plan
+from plan.astar import astar_plan, manhattan_heuristic
+from plan.bfs import Search, bfs_plan
+from plan.mcts import mcts_plan
+from plan.sokoban import sokoban_plan
 from solver.queries import Limits, plan
-from solver.sokoban import sokoban_plan
 
 PLANNERS = ("bfs", "astar", "mcts", "z3", "sokoban")
 """bfs: shortest plan; astar: Manhattan distance to the goal kinds; mcts: UCT with random

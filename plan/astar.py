@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dsl import core as C
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
-from solver.bfs import Search, over_budget, path_to
+from plan.bfs import Search, over_budget, path_to
 
 Heuristic = Callable[[State, Mission], int]
 """A lower bound (ideally) on the actions still needed from a state to a rewarding step."""

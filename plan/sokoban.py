@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from dsl import core as C
 from dsl.compile import CompiledModel
 from dsl.values import Mission, State
-from solver.astar import Heuristic
-from solver.bfs import Search, over_budget
+from plan.astar import Heuristic
+from plan.bfs import Search, over_budget
 
 Pos = tuple[int, int]
 INF = 1 << 30
