@@ -74,7 +74,8 @@ def run_job(params: dict[str, Any]) -> dict[str, Any]:
     ):
         flags = ["--llm-model", "oracle", "--llm-base-url", server.base_url, "--seed",
                  str(params["seed"]), "--explore-steps", str(params["explore_steps"]),
-                 "--horizon", str(HORIZON), "--streak", str(STREAK)]  # fmt: skip
+                 "--horizon", str(HORIZON), "--streak", str(STREAK),
+                 "--prior", "hint"]  # fmt: skip  (the reference model uses the hint helpers)
         t0 = time.perf_counter()
         if params["mode"] == "learn":
             run = Path(tmp) / "run"
