@@ -29,7 +29,7 @@ from dsl.parse import strip_imports
 from synth import Spec
 from synth.score import program_text
 from worldcoder.agent import Agent, LearnConfig, llm_config
-from worldcoder.domains import domain
+from worldcoder.domains import DEFAULT_PRIOR, domain
 from worldcoder.envs import domain_of
 from worldcoder.events import Inherited, event_to_json
 from worldcoder.learn_cli import (
@@ -81,7 +81,7 @@ def run_curriculum(
 ) -> dict[str, Any]:
     """Learn every stage in turn (resuming any that were started); the curriculum report."""
     say = progress or (lambda _msg: None)
-    prior = domain(domain_of_all(config.envs)).prior_of(config.learn.get("prior", "hint"))
+    prior = domain(domain_of_all(config.envs)).prior_of(config.learn.get("prior", DEFAULT_PRIOR))
     inherited: list[dict[str, Any]] = []
     model: str | None = None
     reports: list[dict[str, Any]] = []

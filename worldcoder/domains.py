@@ -16,8 +16,10 @@ from worldcoder.envs import domain_of
 from worldcoder.envs.registry import DOMAINS
 
 PRIORS = ("perception", "hint")
-"""The priors a learner can start from: perception only (the default), or perception plus the
-domain's hints (`Domain.hint`)."""
+"""The priors a learner can start from: perception only, or perception plus the domain's hints
+(`Domain.hint`)."""
+DEFAULT_PRIOR = "hint"
+"""What `learn` starts from unless told (`--prior`)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Domain:
         return library_path(self.hint)
 
     def prior_of(self, kind: str) -> Path:
-        """The prior file of a `PRIORS` kind: "perception" (the default) or "hint"."""
+        """The prior file of a `PRIORS` kind: "perception" or "hint"."""
         match kind:
             case "perception":
                 return self.prior_path

@@ -19,7 +19,7 @@ from plan import PLANNERS, planner_problem
 from synth.llm import LLMConfigError
 from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
 from worldcoder.argtypes import add_llm_arguments, seconds
-from worldcoder.domains import PRIORS
+from worldcoder.domains import DEFAULT_PRIOR, PRIORS
 from worldcoder.envs import EnvUsageError, domain_of, make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES, LEVEL_SETS
 from worldcoder.rundir import RunDir
@@ -77,7 +77,7 @@ def add_agent_arguments(p: argparse.ArgumentParser, positive: Any, natural: Any)
     p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
     p.add_argument("--explore-steps", type=natural, default=100,
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
-    p.add_argument("--prior", choices=PRIORS, default="hint",
+    p.add_argument("--prior", choices=PRIORS, default=DEFAULT_PRIOR,
                    help="perception: what is where, what the agent holds, what the mission names, "
                         "direction vectors; hint: plus the domain's helpers that give part of the "
                         "dynamics away (what blocks, pushes, solves)")  # fmt: skip
