@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, assert_never
+from typing import Any, Literal, assert_never
 
 from dsl import core as C
+from dsl.codegen import Generated, generate
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
 from dsl.keys import Key, object_keys, update_keys
@@ -59,6 +60,12 @@ class CompiledFn:
     arity: int
 
 
+Backend = Literal["closures", "codegen"]
+"""How a model is compiled: closures over a frame (this module) or generated Python source
+(`dsl.codegen`); both keep the interpreter's meaning."""
+BACKENDS: tuple[Backend, ...] = ("closures", "codegen")
+DEFAULT_BACKEND: Backend = "closures"
+
 KeyCode = tuple[tuple[int, ...], tuple[Code, ...]]
 """One `dsl.keys.Key` compiled: its fields and the code of the values they must equal."""
 
@@ -70,13 +77,25 @@ class CompiledModel:
     value" for an action are dropped, so e.g. turning costs nothing per object.
     """
 
-    def __init__(self, program: C.Program) -> None:
+    def __init__(self, program: C.Program, backend: Backend = DEFAULT_BACKEND) -> None:
         require_model(program)
         self.program = program
+        self.backend = backend
         actions = program.schema.actions
-        self._variants = {a: _Variant(program, a) for a in actions}
+        self._variants: dict[str, _Variant] = {}
+        self._generated: dict[str, Generated] = {}
+        match backend:
+            case "closures":
+                self._variants = {a: _Variant(program, a) for a in actions}
+            case "codegen":
+                self._generated = {a: generate(program, a) for a in actions}
+            case _:
+                assert_never(backend)
 
     def step(self, state: State, action: str, mission: Mission) -> Outcome:
+        gen = self._generated.get(action)
+        if gen is not None:
+            return gen.step(state, mission.words)
         nxt = self.next_state(state, action, mission)
         reward, done = self.outcome(state, action, nxt, mission)
         return Outcome(nxt, reward, done)
@@ -89,6 +108,9 @@ class CompiledModel:
         return variant
 
     def next_state(self, state: State, action: str, mission: Mission) -> State:
+        gen = self._generated.get(action)
+        if gen is not None:
+            return gen.next_state(state, mission.words)
         v = self._variant(action)
         cache: dict[str, Any] = {}
         agent = state.agent
@@ -109,6 +131,9 @@ class CompiledModel:
         return State(agent, tuple(objects))
 
     def outcome(self, state: State, action: str, nxt: State, mission: Mission) -> tuple[int, bool]:
+        gen = self._generated.get(action)
+        if gen is not None:
+            return gen.outcome(state, nxt, mission.words)
         v = self._variant(action)
         frame: Frame = [state, nxt, action, mission.words, {}]
         frame.extend([None] * (v.outcome_size - FIXED))
@@ -293,9 +318,9 @@ class ExprCompiler:
         return run
 
 
-def compile_program(program: C.Program) -> CompiledModel:
-    """Compile a checked, hole-free model (raises `RunError` otherwise)."""
-    return CompiledModel(program)
+def compile_program(program: C.Program, backend: Backend = DEFAULT_BACKEND) -> CompiledModel:
+    """Compile a checked, hole-free model (raises `RunError` otherwise) with `backend`."""
+    return CompiledModel(program, backend)
 
 
 # ----------------------------------------------------------------------------- node builders

@@ -1,26 +1,33 @@
-"""Interpreter and compiled closures agree on generated well-typed models, states and actions."""
+"""Interpreter and both compiled backends (closures, generated code) agree on generated
+well-typed models, states and actions."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsl import core as C
 from dsl.check import check_text
-from dsl.compile import compile_program
+from dsl.compile import BACKENDS, Backend, compile_program
 from dsl.interp import run_step
 from tests.typed_programs import actions, missions, models, states
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models(), st.lists(st.tuples(states(), actions(), missions()), min_size=1, max_size=4))
-def test_interpreter_and_compiler_agree(text: str, inputs: list) -> None:  # type: ignore[type-arg]
+def test_interpreter_and_compiler_agree(backend: Backend, text: str, inputs: list) -> None:  # type: ignore[type-arg]
     program = check_text(text, "generated.wc")
-    compiled = compile_program(program)
+    compiled = compile_program(program, backend)
     for state, action, mission in inputs:
-        assert compiled.step(state, action, mission) == run_step(program, state, action, mission)
+        expected = run_step(program, state, action, mission)
+        assert compiled.step(state, action, mission) == expected
+        nxt = compiled.next_state(state, action, mission)
+        assert nxt == expected.next_state
+        assert compiled.outcome(state, action, nxt, mission) == (expected.reward, expected.done)
 
 
 @settings(max_examples=60, deadline=None)
