@@ -20,14 +20,14 @@ and for a hole (both also refused before running).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, assert_never
 
 from dsl import core as C
 from dsl.errors import RunError
 from dsl.interp import unfilled_message
 from dsl.keys import Key, object_keys, update_keys
-from dsl.simplify import Specialized, specialize_program
+from dsl.simplify import Specialized, children, size, specialize_program
 from dsl.values import Outcome, State
 
 Words = tuple[str, ...]
@@ -94,6 +94,37 @@ _UNSET = _Unset()
 _MANY = object()
 
 
+@dataclass(slots=True)
+class _Block:
+    """Lines being written at one indentation, with what is known where they run: the locals
+    holding helpers' values already computed (`known`), the object fields a key test has just
+    matched (`facts`: `o[2]` -> the atom it equals) and how `next` reads (`post`)."""
+
+    lines: list[str]
+    ind: str
+    post: str
+    known: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def emit(self, line: str) -> None:
+        self.lines.append(self.ind + line)
+
+    def nested(self) -> _Block:
+        """A block one level in (a branch or loop body): what holds here holds there."""
+        return _Block([], self.ind + _IND, self.post, dict(self.known), dict(self.facts))
+
+    def add(self, inner: _Block) -> None:
+        self.lines.extend(inner.lines)
+
+
+_NO_NEXT = "_no_next()"
+_POST = "post"
+_POST_MAYBE = "(post if post is not None else _no_next())"
+_INLINE_SIZE = 40
+"""Largest parameterless helper body without quantifiers written inline at its first use in a
+block instead of being called."""
+
+
 class _Gen:
     """Writes the source of one specialised model; names are fresh, so each is assigned once."""
 
@@ -105,9 +136,8 @@ class _Gen:
         self.slots: dict[str, int] = {}
         self.consts: dict[str, frozenset[str]] = {}
         self.pending: list[str] = []
-        self.done: set[str] = set()
+        self.written: set[str] = set()
         self.count = 0
-        self.post = "None"  # how `next` reads where code is being written
 
     # ------------------------------------------------------------------ module
 
@@ -122,81 +152,97 @@ class _Gen:
         return "\n".join(header + lines) + "\n"
 
     def _function(self, signature: str, var: str, what: str) -> list[str]:
-        out = [f"def {signature}:", f"{_IND}K = list(_K0)"]
+        b = _Block([f"def {signature}:"], _IND, _NO_NEXT)
+        b.emit("K = list(_K0)")
         if what in ("step", "next"):
-            self.post = "None"
-            nxt = self._transition(var, out)
+            nxt = self._transition(var, b)
             if what == "next":
-                out.append(f"{_IND}return {nxt}")
-                return out
-            out.append(f"{_IND}post = {nxt}")
-        self.post = "post"
-        reward = self.expr(self.spec.reward or C.Lit(0, C.INT), {}, out, _IND)
-        reward = self._atom(reward, out, _IND)
-        done = self.expr(self.spec.done or C.Lit(False, C.BOOL), {}, out, _IND)
-        if what == "step":
-            out.append(f"{_IND}return Outcome(post, {reward}, {done})")
-        else:
-            out.append(f"{_IND}return ({reward}, {done})")
-        return out
+                b.emit(f"return {nxt}")
+                return b.lines
+            b.emit(f"post = {nxt}")
+        b.post = _POST
+        reward = self._atom(self.expr(self.spec.reward or C.Lit(0, C.INT), {}, b), b)
+        done = self.expr(self.spec.done or C.Lit(False, C.BOOL), {}, b)
+        b.emit(f"return Outcome(post, {reward}, {done})" if what == "step" else
+               f"return ({reward}, {done})")  # fmt: skip
+        return b.lines
 
-    def _transition(self, var: str, out: list[str]) -> str:
+    def _transition(self, var: str, b: _Block) -> str:
         """Writes the next state's computation; returns the name of the local holding it."""
         agent = "pre.agent"
         if self.spec.agent_updates:
-            agent = self._record("pre.agent", self.widths[0], self.spec.agent_updates, {}, out,
-                                 _IND)  # fmt: skip
-        objs = self._objects(var, out)
+            agent = self._record("pre.agent", self.widths[0], self.spec.agent_updates, {}, b)
+        objs = self._objects(var, b)
         nxt = self.fresh("nxt")
-        out.append(f"{_IND}{nxt} = State({agent}, {objs})")
+        b.emit(f"{nxt} = State({agent}, {objs})")
         return nxt
 
     def _record(
         self, old: str, width: int, updates: tuple[tuple[int, C.Expr], ...],
-        env: Mapping[str, str], out: list[str], ind: str,
+        env: Mapping[str, str], b: _Block,
     ) -> str:  # fmt: skip
         """The record `old` (of `width` fields) with the updated fields replaced, as a tuple
         expression; every update reads the old record."""
         rec = old if old.isidentifier() else self.fresh("r")
         if rec != old:
-            out.append(f"{ind}{rec} = {old}")
-        values = {i: self._atom(self.expr(e, env, out, ind), out, ind) for i, e in updates}
+            b.emit(f"{rec} = {old}")
+        values = {i: self._atom(self.expr(e, env, b), b) for i, e in updates}
         fields = [values.get(i, f"{rec}[{i}]") for i in range(width)]
         return f"({', '.join(fields)},)"
 
-    def _objects(self, var: str, out: list[str]) -> str:
+    def _objects(self, var: str, b: _Block) -> str:
         updates = self.spec.object_updates
-        if not updates:
-            return "pre.objects"
-        keys = update_keys(updates, var)
+        keys = update_keys(updates, var) if updates else ()
         if keys == ():
             return "pre.objects"  # the rules keep every field of every object
         objs, new, pos, o = self.fresh("O"), self.fresh("N"), self.fresh("p"), self.fresh(var)
-        out.append(f"{_IND}{objs} = pre.objects")
-        out.append(f"{_IND}{new} = {'None' if keys is not None else f'list({objs})'}")
-        test = None if keys is None else self._key_test(keys, o, {}, out, _IND)
-        out.append(f"{_IND}for {pos}, {o} in enumerate({objs}):")
-        ind = _IND * 2
-        if test is not None:
-            out.append(f"{ind}if {test}:")
-            ind += _IND
-        record = self._record(o, self.widths[1], updates, {var: o}, out, ind)
+        b.emit(f"{objs} = pre.objects")
+        b.emit(f"{new} = {'None' if keys is not None else f'list({objs})'}")
+        body = self._loop(f"for {pos}, {o} in enumerate({objs}):", keys, o, {}, b)
+        record = self._record(o, self.widths[1], updates, {var: o}, body)
         if keys is not None:
-            out.append(f"{ind}if {new} is None:")
-            out.append(f"{ind}{_IND}{new} = list({objs})")
-        out.append(f"{ind}{new}[{pos}] = {record}")
+            body.emit(f"if {new} is None:")
+            body.emit(f"{_IND}{new} = list({objs})")
+        body.emit(f"{new}[{pos}] = {record}")
+        b.add(body)
         result = self.fresh("objs")
-        out.append(f"{_IND}{result} = {objs} if {new} is None else tuple({new})")
+        b.emit(f"{result} = {objs} if {new} is None else tuple({new})")
         return result
+
+    def _loop(
+        self, head: str, keys: tuple[Key, ...] | None, o: str, env: Mapping[str, str],
+        b: _Block,
+    ) -> _Block:  # fmt: skip
+        """Writes the key values and the loop `head` over objects `o` into `b`; returns the block
+        of the loop body (inside the key test if there are keys), to be added to `b` next."""
+        tests: list[str] = []
+        facts: dict[str, str] = {}
+        for key in keys or ():
+            parts = []
+            for index, value in key:
+                v = self._atom(self.expr(value, env, b), b)
+                field = f"{o}[{index}]"
+                parts.append({"True": field, "False": f"not {field}"}.get(v, f"{field} == {v}"))
+                facts[field] = v
+            tests.append(" and ".join(parts))
+        b.emit(head)
+        body = b.nested()
+        if not tests:
+            return body
+        body.emit(f"if {' or '.join(f'({t})' for t in tests) if len(tests) > 1 else tests[0]}:")
+        inner = body.nested()
+        inner.lines = body.lines
+        if len(tests) == 1:  # every object the body runs on has these fields
+            inner.facts.update(facts)
+        return inner
 
     def _helper(self, fn: C.FnDef) -> list[str]:
         env = {name: self.fresh(name) for name, _ in fn.params}
         params = "".join(f", {env[name]}" for name, _ in fn.params)
-        out = [f"def f_{fn.name}(pre, post, W, K{params}):"]
-        self.post = "post"
-        body = self.expr(fn.body, env, out, _IND, helper=True)
-        out.append(f"{_IND}return {body}")
-        return out
+        b = _Block([f"def f_{fn.name}(pre, post, W, K{params}):"], _IND, _POST_MAYBE)
+        body = self.expr(fn.body, env, b)
+        b.emit(f"return {body}")
+        return b.lines
 
     # ------------------------------------------------------------------ helpers of the writer
 
@@ -205,12 +251,12 @@ class _Gen:
         self.count += 1
         return f"v{self.count}_{''.join(c for c in stem if c.isalnum() or c == '_')}"
 
-    def _atom(self, code: str, out: list[str], ind: str) -> str:
+    def _atom(self, code: str, b: _Block) -> str:
         """`code` if it is a name or a literal, else a fresh local assigned `code`."""
         if code.isidentifier() or _literal(code):
             return code
         name = self.fresh("t")
-        out.append(f"{ind}{name} = {code}")
+        b.emit(f"{name} = {code}")
         return name
 
     def _const(self, members: tuple[str, ...]) -> str:
@@ -218,25 +264,10 @@ class _Gen:
         self.consts[name] = frozenset(members)
         return name
 
-    def _key_test(
-        self, keys: tuple[Key, ...], o: str, env: Mapping[str, str], out: list[str], ind: str
-    ) -> str:
-        """A test that object `o` matches one of the keys (their values computed first)."""
-        tests = []
-        for key in keys:
-            parts = []
-            for index, value in key:
-                v = self._atom(self.expr(value, env, out, ind), out, ind)
-                parts.append(f"{o}[{index}] == {v}")
-            tests.append(" and ".join(parts))
-        return " or ".join(f"({t})" for t in tests) if len(tests) > 1 else tests[0]
-
     # ------------------------------------------------------------------ expressions
 
-    def expr(
-        self, e: C.Expr, env: Mapping[str, str], out: list[str], ind: str, helper: bool = False
-    ) -> str:
-        """Writes the statements `e` needs into `out` and returns a Python expression for its
+    def expr(self, e: C.Expr, env: Mapping[str, str], b: _Block) -> str:
+        """Writes the statements `e` needs into `b` and returns a Python expression for its
         value. The expression only reads names assigned before it, and has no side effects."""
         match e:
             case C.Lit(value):
@@ -244,107 +275,113 @@ class _Gen:
             case C.Var(name):
                 return env[name]
             case C.StateRef(which):
-                if which == "pre":
-                    return "pre"
-                if self.post == "None":
-                    return "_no_next()"
-                return "(post if post is not None else _no_next())" if helper else "post"
+                return "pre" if which == "pre" else b.post
             case C.ActionRef():
                 return repr(self.action)
             case C.AgentOf(state):
-                return f"{self.expr(state, env, out, ind, helper)}.agent"
+                return f"{self.expr(state, env, b)}.agent"
             case C.ObjectsOf(state):
-                return self.expr(state, env, out, ind, helper)
+                return self.expr(state, env, b)
             case C.GetField(record, _, index):
-                return f"{self.expr(record, env, out, ind, helper)}[{index}]"
+                code = f"{self.expr(record, env, b)}[{index}]"
+                fact = b.facts.get(code)
+                return fact if fact is not None and _literal(fact) else code
             case C.Prim(op, args):
-                return self._prim(op, args, env, out, ind, helper)
+                return self._prim(op, args, env, b)
             case C.Ite(cond, then, orelse):
-                c = self.expr(cond, env, out, ind, helper)
-                return self._branches(c, then, orelse, env, out, ind, helper)
+                return self._branches(self.expr(cond, env, b), then, orelse, env, b)
             case C.LetIn(name, value, body):
-                v = self.expr(value, env, out, ind, helper)
-                if not (v.isidentifier() or _literal(v)):
-                    local = self.fresh(name)
-                    out.append(f"{ind}{local} = {v}")
-                    v = local
-                return self.expr(body, {**env, name: v}, out, ind, helper)
+                v = self._atom(self.expr(value, env, b), b)
+                return self.expr(body, {**env, name: v}, b)
             case C.QuantE(kind, var, coll, body):
-                return self._quant(kind, var, coll, body, env, out, ind, helper)
-            case C.TheE(var, coll, cond, value, default):
-                return self._the(e, env, out, ind, helper)
+                return self._quant(kind, var, coll, body, env, b)
+            case C.TheE():
+                return self._the(e, env, b)
             case C.MatchE(subject, arms):
-                return self._match(subject, arms, env, out, ind, helper)
+                return self._match(subject, arms, env, b)
             case C.CallE(fn, args):
-                return self._call(fn, args, env, out, ind, helper)
+                return self._call(fn, args, env, b)
             case C.MissionWord(index):
-                i = self._atom(self.expr(index, env, out, ind, helper), out, ind)
+                i = self._atom(self.expr(index, env, b), b)
+                if i.isdigit():
+                    return f"(W[{i}] if len(W) > {i} else '')"
                 return f"(W[{i}] if 0 <= {i} < len(W) else '')"
             case C.HasWord(word):
-                return f"({self.expr(word, env, out, ind, helper)} in W)"
+                return f"({self.expr(word, env, b)} in W)"
             case C.Lookup(word, default, enum):
-                w = self._atom(self.expr(word, env, out, ind, helper), out, ind)
+                w = self._atom(self.expr(word, env, b), b)
                 test = f"{w} in {self._const(enum.members)}"
-                return self._branches(test, C.Lit(w, enum), default, env, out, ind, helper, True)
+                return self._branches(test, _Code(w), default, env, b)
             case C.Find(nth, default, enum):
-                k = self.expr(nth, env, out, ind, helper)
+                k = self.expr(nth, env, b)
                 hit = self.fresh("w")
-                out.append(f"{ind}{hit} = _find(W, {k}, {self._const(enum.members)})")
-                nothing = f"{hit} is None"
-                return self._branches(nothing, default, C.Lit(hit, enum), env, out, ind, helper,
-                                      False, True)  # fmt: skip
+                b.emit(f"{hit} = _find(W, {k}, {self._const(enum.members)})")
+                return self._branches(f"{hit} is None", default, _Code(hit), env, b)
             case C.HoleE():
                 return f"_fail({unfilled_message(e)!r})"
             case _:
                 assert_never(e)
 
     def _branches(
-        self, cond: str, then: C.Expr, orelse: C.Expr, env: Mapping[str, str], out: list[str],
-        ind: str, helper: bool, then_is_name: bool = False, else_is_name: bool = False,
+        self, cond: str, then: C.Expr | _Code, orelse: C.Expr | _Code, env: Mapping[str, str],
+        b: _Block,
     ) -> str:  # fmt: skip
-        """`then` if the Python test `cond` holds else `orelse`, each evaluated only if taken.
-        A `*_is_name` branch is a `Lit` holding a Python name, written as it is."""
-        tb: list[str] = []
-        eb: list[str] = []
-        inner = ind + _IND
-        t = _name_of(then) if then_is_name else self.expr(then, env, tb, inner, helper)
-        f = _name_of(orelse) if else_is_name else self.expr(orelse, env, eb, inner, helper)
-        if not tb and not eb:
-            return f"({t} if {cond} else {f})"
+        """`then` if the Python test `cond` holds else `orelse`, each written only where taken
+        (a `_Code` branch is Python code already)."""
+        if cond in ("True", "False"):
+            taken = then if cond == "True" else orelse
+            return taken.code if isinstance(taken, _Code) else self.expr(taken, env, b)
+        tb, eb = b.nested(), b.nested()
+        t = then.code if isinstance(then, _Code) else self.expr(then, env, tb)
+        f = orelse.code if isinstance(orelse, _Code) else self.expr(orelse, env, eb)
+        if not tb.lines and not eb.lines:
+            return t if t == f else f"({t} if {cond} else {f})"
         tmp = self.fresh("t")
-        out.append(f"{ind}if {cond}:")
-        out.extend(tb)
-        out.append(f"{inner}{tmp} = {t}")
-        out.append(f"{ind}else:")
-        out.extend(eb)
-        out.append(f"{inner}{tmp} = {f}")
+        tb.emit(f"{tmp} = {t}")
+        eb.emit(f"{tmp} = {f}")
+        b.emit(f"if {cond}:")
+        b.add(tb)
+        b.emit("else:")
+        b.add(eb)
         return tmp
 
     def _prim(
-        self, op: C.PrimOp, args: tuple[C.Expr, ...], env: Mapping[str, str], out: list[str],
-        ind: str, helper: bool,
-    ) -> str:  # fmt: skip
+        self, op: C.PrimOp, args: tuple[C.Expr, ...], env: Mapping[str, str], b: _Block
+    ) -> str:
         if op in ("and", "or"):
-            a = self.expr(args[0], env, out, ind, helper)
-            rest: list[str] = []
-            b = self.expr(args[1], env, rest, ind + _IND, helper)
-            if not rest:
-                return f"({a} {op} {b})"
+            a = self.expr(args[0], env, b)
+            unit, zero = ("True", "False") if op == "and" else ("False", "True")
+            if a == unit:
+                return self.expr(args[1], env, b)
+            if a == zero:
+                return zero
+            rest = b.nested()
+            c = self.expr(args[1], env, rest)
+            if not rest.lines:
+                return a if c == unit else f"({a} {op} {c})"
             tmp = self.fresh("t")
-            out.append(f"{ind}{tmp} = {a}")
-            out.append(f"{ind}if {'' if op == 'and' else 'not '}{tmp}:")
-            out.extend(rest)
-            out.append(f"{ind}{_IND}{tmp} = {b}")
+            rest.emit(f"{tmp} = {c}")
+            b.emit(f"{tmp} = {a}")
+            b.emit(f"if {'' if op == 'and' else 'not '}{tmp}:")
+            b.add(rest)
             return tmp
-        vals = [self.expr(a, env, out, ind, helper) for a in args]
+        vals = [self.expr(a, env, b) for a in args]
         match op:
             case "not":
-                return f"(not {vals[0]})"
+                return {"True": "False", "False": "True"}.get(vals[0], f"(not {vals[0]})")
             case "neg":
                 return f"(-{vals[0]})"
             case "abs" | "min" | "max":
                 return f"{op}({', '.join(vals)})"
-            case "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "//" | "%":
+            case "==" | "!=":
+                x, y = vals
+                same = (x == y and _literal(x)) or b.facts.get(x) == y or b.facts.get(y) == x
+                if same:  # equal literals, or a key test has compared them
+                    return "True" if op == "==" else "False"
+                if _literal(x) and _literal(y):  # literals of one type written differently
+                    return "False" if op == "==" else "True"
+                return f"({x} {op} {y})"
+            case "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "//" | "%":
                 return f"({vals[0]} {op} {vals[1]})"
             case "and" | "or":
                 raise AssertionError(op)
@@ -353,121 +390,147 @@ class _Gen:
 
     def _quant(
         self, kind: C.QuantKind, var: str, coll: C.Expr, body: C.Expr, env: Mapping[str, str],
-        out: list[str], ind: str, helper: bool,
+        b: _Block,
     ) -> str:  # fmt: skip
-        objs = self.expr(coll, env, out, ind, helper)
-        keys = object_keys(body, var, frozenset(env)) if kind in ("any", "count") else None
         start = {"any": "False", "all": "True", "count": "0", "sum": "0"}[kind]
+        keys = object_keys(body, var, frozenset(env)) if kind in ("any", "count") else None
         if keys == ():
             return start  # no object can satisfy the condition
+        objs = self.expr(coll, env, b)
         acc, o = self.fresh(kind), self.fresh(var)
-        test = None if keys is None else self._key_test(keys, o, env, out, ind)
-        out.append(f"{ind}{acc} = {start}")
-        out.append(f"{ind}for {o} in {objs}.objects:")
-        inner = ind + _IND
-        if test is not None:
-            out.append(f"{inner}if {test}:")
-            inner += _IND
-        b = self.expr(body, {**env, var: o}, out, inner, helper)
+        b.emit(f"{acc} = {start}")
+        inner = self._loop(f"for {o} in {objs}.objects:", keys, o, env, b)
+        v = self.expr(body, {**env, var: o}, inner)
         match kind:
             case "any":
-                out += [f"{inner}if {b}:", f"{inner}{_IND}{acc} = True", f"{inner}{_IND}break"]
+                _guarded(inner, v, f"{acc} = True", "break")
             case "all":
-                out += [f"{inner}if not {b}:", f"{inner}{_IND}{acc} = False", f"{inner}{_IND}break"]
+                _guarded(inner, f"not {v}", f"{acc} = False", "break")
             case "count":
-                out += [f"{inner}if {b}:", f"{inner}{_IND}{acc} += 1"]
+                _guarded(inner, v, f"{acc} += 1")
             case "sum":
-                out.append(f"{inner}{acc} += {b}")
+                inner.emit(f"{acc} += {v}")
             case _:
                 assert_never(kind)
+        b.add(inner)
         return acc
 
-    def _the(
-        self, e: C.TheE, env: Mapping[str, str], out: list[str], ind: str, helper: bool
-    ) -> str:
-        objs = self.expr(e.coll, env, out, ind, helper)
+    def _the(self, e: C.TheE, env: Mapping[str, str], b: _Block) -> str:
         keys = object_keys(e.cond, e.var, frozenset(env))
-        hit, o = self.fresh("hit"), self.fresh(e.var)
-        test = None if not keys else self._key_test(keys, o, env, out, ind)
-        out.append(f"{ind}{hit} = _U")
+        hit = self.fresh("hit")
+        b.emit(f"{hit} = _U")
         if keys != ():
-            out.append(f"{ind}for {o} in {objs}.objects:")
-            inner = ind + _IND
-            if test is not None:
-                out.append(f"{inner}if {test}:")
-                inner += _IND
-            c = self.expr(e.cond, {**env, e.var: o}, out, inner, helper)
-            out.append(f"{inner}if {c}:")
-            out.append(f"{inner}{_IND}if {hit} is not _U:")
-            out.append(f"{inner}{_IND * 2}{hit} = _M")
-            out.append(f"{inner}{_IND * 2}break")
-            out.append(f"{inner}{_IND}{hit} = {o}")
+            objs = self.expr(e.coll, env, b)
+            o = self.fresh(e.var)
+            inner = self._loop(f"for {o} in {objs}.objects:", keys, o, env, b)
+            c = self.expr(e.cond, {**env, e.var: o}, inner)
+            if c == "False":
+                inner.emit("pass")  # no object matches
+            else:
+                deeper = ""
+                if c != "True":
+                    inner.emit(f"if {c}:")
+                    deeper = _IND
+                inner.emit(f"{deeper}if {hit} is not _U:")  # a second match: the default
+                inner.emit(f"{deeper}{_IND}{hit} = _M")
+                inner.emit(f"{deeper}{_IND}break")
+                inner.emit(f"{deeper}{hit} = {o}")
+            b.add(inner)
         found = self.fresh(e.var)
-        tb: list[str] = [f"{ind}{_IND}{found} = {hit}"]
-        eb: list[str] = []
-        inner = ind + _IND
-        v = self.expr(e.value, {**env, e.var: found}, tb, inner, helper)
-        d = self.expr(e.default, env, eb, inner, helper)
+        tb, eb = b.nested(), b.nested()
+        tb.emit(f"{found} = {hit}")
+        v = self.expr(e.value, {**env, e.var: found}, tb)
+        d = self.expr(e.default, env, eb)
         tmp = self.fresh("t")
-        out.append(f"{ind}if {hit} is _U or {hit} is _M:")
-        out.extend(eb)
-        out.append(f"{inner}{tmp} = {d}")
-        out.append(f"{ind}else:")
-        out.extend(tb)
-        out.append(f"{inner}{tmp} = {v}")
+        eb.emit(f"{tmp} = {d}")
+        tb.emit(f"{tmp} = {v}")
+        b.emit(f"if {hit} is _U or {hit} is _M:")
+        b.add(eb)
+        b.emit("else:")
+        b.add(tb)
         return tmp
 
     def _match(
-        self, subject: C.Expr, arms: tuple[C.Expr, ...], env: Mapping[str, str], out: list[str],
-        ind: str, helper: bool,
-    ) -> str:  # fmt: skip
+        self, subject: C.Expr, arms: tuple[C.Expr, ...], env: Mapping[str, str], b: _Block
+    ) -> str:
         assert isinstance(subject.type, C.EnumT)
-        s = self._atom(self.expr(subject, env, out, ind, helper), out, ind)
+        s = self._atom(self.expr(subject, env, b), b)
         members = subject.type.members
-        inner = ind + _IND
-        bodies: list[list[str]] = [[] for _ in arms]
-        values = [self.expr(a, env, b, inner, helper) for a, b in zip(arms, bodies, strict=True)]
-        if not any(bodies):
+        blocks = [b.nested() for _ in arms]
+        values = [self.expr(a, env, blk) for a, blk in zip(arms, blocks, strict=True)]
+        if not any(blk.lines for blk in blocks):
             code = values[-1]
             for member, value in zip(members[-2::-1], values[-2::-1], strict=True):
                 code = f"({value} if {s} == {member!r} else {code})"
             return code
         tmp = self.fresh("t")
-        for n, (member, body, value) in enumerate(zip(members, bodies, values, strict=True)):
+        for n, (member, blk, value) in enumerate(zip(members, blocks, values, strict=True)):
             last = n == len(members) - 1
-            head = "else:" if last else f"{'if' if n == 0 else 'elif'} {s} == {member!r}:"
-            out.append(f"{ind}{head}")
-            out.extend(body)
-            out.append(f"{inner}{tmp} = {value}")
+            b.emit("else:" if last else f"{'if' if n == 0 else 'elif'} {s} == {member!r}:")
+            blk.emit(f"{tmp} = {value}")
+            b.add(blk)
         return tmp
 
-    def _call(
-        self, fn: str, args: tuple[C.Expr, ...], env: Mapping[str, str], out: list[str],
-        ind: str, helper: bool,
-    ) -> str:  # fmt: skip
-        if fn not in self.done:
-            self.done.add(fn)
-            self.pending.append(fn)
-        post = "post" if helper or self.post == "post" else "None"
+    def _call(self, fn: str, args: tuple[C.Expr, ...], env: Mapping[str, str], b: _Block) -> str:
+        post = "None" if b.post == _NO_NEXT else "post"
         if args:
-            vals = "".join(f", {self.expr(a, env, out, ind, helper)}" for a in args)
+            self._need(fn)
+            vals = "".join(f", {self.expr(a, env, b)}" for a in args)
             return f"f_{fn}(pre, {post}, W, K{vals})"
+        if fn in b.known:
+            return b.known[fn]
         slot = self.slots.setdefault(fn, len(self.slots))
         tmp = self.fresh(fn)
-        out.append(f"{ind}{tmp} = K[{slot}]")
-        out.append(f"{ind}if {tmp} is _U:")
-        out.append(f"{ind}{_IND}{tmp} = K[{slot}] = f_{fn}(pre, {post}, W, K)")
+        b.emit(f"{tmp} = K[{slot}]")
+        b.emit(f"if {tmp} is _U:")
+        inner = b.nested()
+        body = self.fns[fn].body
+        if size(body) <= _INLINE_SIZE and not _loops(body):
+            value = self.expr(body, {}, inner)
+        else:
+            self._need(fn)
+            value = f"f_{fn}(pre, {post}, W, K)"
+        inner.emit(f"{tmp} = K[{slot}] = {value}")
+        b.add(inner)
+        b.known[fn] = tmp
         return tmp
+
+    def _need(self, fn: str) -> None:
+        if fn not in self.written:
+            self.written.add(fn)
+            self.pending.append(fn)
+
+
+@dataclass(frozen=True, slots=True)
+class _Code:
+    """A branch that is Python code already (a local's name)."""
+
+    code: str
+
+
+def _guarded(b: _Block, test: str, *lines: str) -> None:
+    """Writes `lines` into `b` under `if test:`, or directly when the test is `True`."""
+    if test in ("True", "not False"):
+        for line in lines:
+            b.emit(line)
+        return
+    if test in ("False", "not True"):
+        b.emit("pass")  # the loop may hold nothing else
+        return
+    b.emit(f"if {test}:")
+    for line in lines:
+        b.emit(_IND + line)
+
+
+def _loops(e: C.Expr) -> bool:
+    """Whether `e` has a quantifier or `the` (a loop over the objects)."""
+    return isinstance(e, C.QuantE | C.TheE) or any(_loops(c) for c in children(e))
 
 
 def _literal(code: str) -> bool:
+    """Whether generated `code` is a literal: equal literals of one type are written alike."""
     return (
         code in ("True", "False", "None", "''")
         or code.lstrip("-").isdigit()
         or (len(code) > 1 and code[0] == code[-1] == "'" and code[1:-1].isidentifier())
     )
-
-
-def _name_of(e: C.Expr) -> str:
-    assert isinstance(e, C.Lit) and isinstance(e.value, str)
-    return e.value
