@@ -168,13 +168,18 @@ class _Gen:
         return b.lines
 
     def _transition(self, var: str, b: _Block) -> str:
-        """Writes the next state's computation; returns the name of the local holding it."""
+        """Writes the next state's computation; returns the name of the local holding it. A
+        step that changes no object shares the objects (and their hash) of the state before."""
         agent = "pre.agent"
         if self.spec.agent_updates:
             agent = self._record("pre.agent", self.widths[0], self.spec.agent_updates, {}, b)
-        objs = self._objects(var, b)
+        new = self._objects(var, b)
         nxt = self.fresh("nxt")
-        b.emit(f"{nxt} = State({agent}, {objs})")
+        same = "pre" if agent == "pre.agent" else f"pre.with_agent({agent})"
+        if new is None:
+            b.emit(f"{nxt} = {same}")
+        else:
+            b.emit(f"{nxt} = {same} if {new} is None else State({agent}, tuple({new}))")
         return nxt
 
     def _record(
@@ -190,11 +195,13 @@ class _Gen:
         fields = [values.get(i, f"{rec}[{i}]") for i in range(width)]
         return f"({', '.join(fields)},)"
 
-    def _objects(self, var: str, b: _Block) -> str:
+    def _objects(self, var: str, b: _Block) -> str | None:
+        """Writes the per-object rules; returns the local that will hold the list of new objects
+        (None there if no object changed), or None if the rules change no object."""
         updates = self.spec.object_updates
         keys = update_keys(updates, var) if updates else ()
         if keys == ():
-            return "pre.objects"  # the rules keep every field of every object
+            return None  # the rules keep every field of every object
         objs, new, pos, o = self.fresh("O"), self.fresh("N"), self.fresh("p"), self.fresh(var)
         b.emit(f"{objs} = pre.objects")
         b.emit(f"{new} = {'None' if keys is not None else f'list({objs})'}")
@@ -205,9 +212,7 @@ class _Gen:
             body.emit(f"{_IND}{new} = list({objs})")
         body.emit(f"{new}[{pos}] = {record}")
         b.add(body)
-        result = self.fresh("objs")
-        b.emit(f"{result} = {objs} if {new} is None else tuple({new})")
-        return result
+        return new
 
     def _loop(
         self, head: str, keys: tuple[Key, ...] | None, o: str, env: Mapping[str, str],

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsl import core as C
 
@@ -28,10 +28,58 @@ class DataError(ValueError):
     """A JSON value or dataset line that does not fit the schema; the message says where."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class State:
+    """An agent record and the object records.
+
+    Planners hash every state they reach, often more than once, so the hash is computed once and
+    kept (in slots that are not fields: equality, `repr` and `dataclasses.replace` ignore them,
+    and a pickle leaves them out, as string hashes differ between processes). A state made by
+    `with_agent` has the objects of another and reuses their hash. States are made often (one per
+    model step), so `__init__` fills the slots through their descriptors directly.
+    """
+
+    __slots__ = ("_hash", "_objects_hash", "agent", "objects")
     agent: Record
     objects: tuple[Record, ...]
+    if TYPE_CHECKING:  # slots, not fields
+        _hash: int
+        _objects_hash: int
+
+    def __init__(self, agent: Record, objects: tuple[Record, ...]) -> None:
+        _set_agent(self, agent)
+        _set_objects(self, objects)
+        _set_hash(self, 0)
+        _set_objects_hash(self, 0)
+
+    def __hash__(self) -> int:
+        h: int = self._hash
+        if h == 0:
+            h = hash((self.agent, self.objects_hash()))
+            _set_hash(self, h)
+        return h
+
+    def __reduce__(self) -> tuple[type[State], tuple[Record, tuple[Record, ...]]]:
+        return State, (self.agent, self.objects)
+
+    def objects_hash(self) -> int:
+        h: int = self._objects_hash
+        if h == 0:
+            h = hash(self.objects)
+            _set_objects_hash(self, h)
+        return h
+
+    def with_agent(self, agent: Record) -> State:
+        """This state with another agent record (the same objects, whose hash is reused)."""
+        new = State(agent, self.objects)
+        _set_objects_hash(new, self._objects_hash)
+        return new
+
+
+_set_agent = vars(State)["agent"].__set__
+_set_objects = vars(State)["objects"].__set__
+_set_hash = vars(State)["_hash"].__set__
+_set_objects_hash = vars(State)["_objects_hash"].__set__
 
 
 @dataclass(frozen=True, slots=True)
