@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +17,7 @@ from dsl.values import (
     DataError,
     Mission,
     Outcome,
+    State,
     Transition,
     read_dataset,
     state_from_json,
@@ -34,6 +40,26 @@ def test_state_round_trip() -> None:
     state = state_from_json(PROGRAM.schema, STATE)
     assert state.agent == (1, 2, 0, "none")
     assert state_to_json(PROGRAM.schema, state) == STATE
+
+
+def test_a_state_keeps_its_hash_but_never_carries_it_elsewhere() -> None:
+    s = state_from_json(PROGRAM.schema, STATE)
+    h = hash(s)
+    assert hash(s) == h == hash(State(s.agent, s.objects))
+    assert hash(replace(s, objects=())) == hash(State(s.agent, ()))  # not the old state's hash
+    other = (0, 0, 1, "key")
+    assert s.with_agent(other) == State(other, s.objects)
+    assert hash(s.with_agent(other)) == hash(State(other, s.objects))
+    # string hashes differ between processes: a pickled state must hash there as a new one does
+    code = (
+        "import pickle, sys; from dsl.values import State; "
+        "s = pickle.loads(sys.stdin.buffer.read()); "
+        "print(hash(s) == hash(State(s.agent, s.objects)))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(s), env=env,
+                         capture_output=True, check=True)  # fmt: skip
+    assert out.stdout.strip() == b"True"
 
 
 def test_an_outcome_matches_exactly_when_it_has_no_differences() -> None:
