@@ -49,6 +49,11 @@ class Generated:
     outcome: OutcomeFn
 
 
+class TooDeep(Exception):
+    """Python refused the generated source: blocks or expressions nested past its limits (e.g.
+    more than 20 nested loops); `dsl.compile` then uses closures for that action."""
+
+
 class _Unset:
     """The value of a helper's cache slot before the helper has run in this step."""
 
@@ -71,7 +76,8 @@ def _find(words: Words, k: int, members: frozenset[str]) -> str | None:
 
 
 def generate(program: C.Program, action: str) -> Generated:
-    """The compiled functions of `program` with `action` fixed (the program must be a model)."""
+    """The compiled functions of `program` with `action` fixed (the program must be a model);
+    raises `TooDeep` if Python cannot compile them."""
     spec = specialize_program(program, action)
     gen = _Gen(spec, action, program.schema)
     source = gen.module(program.object_var)
@@ -85,7 +91,10 @@ def generate(program: C.Program, action: str) -> Generated:
         "Outcome": Outcome,
         **gen.consts,
     }
-    code = compile(source, f"<codegen {action}>", "exec")
+    try:
+        code = compile(source, f"<codegen {action}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as err:  # nested past Python's limits
+        raise TooDeep(f"action {action}: {type(err).__name__}: {err}") from None
     exec(code, namespace)  # only defines the generated functions
     return Generated(source, namespace["step"], namespace["next_state"], namespace["outcome"])
 

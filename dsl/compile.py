@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal, assert_never
 
 from dsl import core as C
-from dsl.codegen import Generated, generate
+from dsl.codegen import Generated, TooDeep, generate
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
 from dsl.keys import Key, object_keys, update_keys
@@ -71,7 +71,8 @@ KeyCode = tuple[tuple[int, ...], tuple[Code, ...]]
 
 
 class CompiledModel:
-    """A checked model compiled to closures, specialised once per action (see `dsl.simplify`).
+    """A checked model compiled, specialised once per action (see `dsl.simplify`), to closures
+    or (backend "codegen") to generated Python functions (`dsl.codegen`).
 
     `step` predicts the next state, reward and done. Per-object rules that fold to "keep the
     value" for an action are dropped, so e.g. turning costs nothing per object.
@@ -88,7 +89,11 @@ class CompiledModel:
             case "closures":
                 self._variants = {a: _Variant(program, a) for a in actions}
             case "codegen":
-                self._generated = {a: generate(program, a) for a in actions}
+                for a in actions:
+                    try:
+                        self._generated[a] = generate(program, a)
+                    except TooDeep:  # rare: nesting Python cannot compile; closures can run it
+                        self._variants[a] = _Variant(program, a)
             case _:
                 assert_never(backend)
 

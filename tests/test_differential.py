@@ -11,9 +11,13 @@ from hypothesis import strategies as st
 
 from dsl import core as C
 from dsl.check import check_text
+from dsl.codegen import TooDeep, generate
 from dsl.compile import BACKENDS, Backend, compile_program
 from dsl.interp import run_step
-from tests.typed_programs import actions, missions, models, states
+from dsl.values import Mission, State
+from tests.typed_programs import SCHEMA, actions, missions, models, states
+
+DOOR = ("door", "red", 1, 0, False)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -43,3 +47,18 @@ def test_generated_models_type_check(text: str) -> None:
     assert program.has_transition and program.object_var == "o" and program.holes == ()
     assert program.reward is not None and program.reward.type == C.INT
     assert program.done is not None and program.done.type == C.BOOL
+
+
+def test_codegen_hands_code_nested_past_pythons_limits_to_the_closures() -> None:
+    """Python compiles at most 20 nested loops; a model nesting 25 quantifiers still runs."""
+    nested = "true"
+    for i in range(25):
+        nested = f"any(o{i} in objects: o{i}.open and {nested})"
+    program = check_text(f"{SCHEMA}transition {{ }}\nreward := 0\ndone := {nested}\n", "deep.wc")
+    with pytest.raises(TooDeep):
+        generate(program, "left")
+    model = compile_program(program, "codegen")
+    mission = Mission.of("")
+    for state in (State((0, 0, 0, "none"), ()), State((0, 0, 0, "none"), (DOOR,)),
+                  State((0, 0, 0, "none"), ((*DOOR[:4], True),))):  # fmt: skip
+        assert model.step(state, "left", mission) == run_step(program, state, "left", mission)
