@@ -211,44 +211,55 @@ class _Gen:
         keys = update_keys(updates, var) if updates else ()
         if keys == ():
             return None  # the rules keep every field of every object
-        objs, new, pos, o = self.fresh("O"), self.fresh("N"), self.fresh("p"), self.fresh(var)
-        b.emit(f"{objs} = pre.objects")
-        b.emit(f"{new} = {'None' if keys is not None else f'list({objs})'}")
-        body = self._loop(f"for {pos}, {o} in enumerate({objs}):", keys, o, {}, b)
+        new, pos, o = self.fresh("N"), self.fresh("p"), self.fresh(var)
+        b.emit(f"{new} = None")
+        objs, body = self._loop("pre", keys, o, {}, b, pos)
         record = self._record(o, self.widths[1], updates, {var: o}, body)
-        if keys is not None:
-            body.emit(f"if {new} is None:")
-            body.emit(f"{_IND}{new} = list({objs})")
+        body.emit(f"if {new} is None:")
+        body.emit(f"{_IND}{new} = list({objs})")
         body.emit(f"{new}[{pos}] = {record}")
         b.add(body)
         return new
 
     def _loop(
-        self, head: str, keys: tuple[Key, ...] | None, o: str, env: Mapping[str, str],
-        b: _Block,
-    ) -> _Block:  # fmt: skip
-        """Writes the key values and the loop `head` over objects `o` into `b`; returns the block
-        of the loop body (inside the key test if there are keys), to be added to `b` next."""
-        tests: list[str] = []
-        facts: dict[str, str] = {}
+        self, state: str, keys: tuple[Key, ...] | None, o: str, env: Mapping[str, str],
+        b: _Block, pos: str | None = None,
+    ) -> tuple[str, _Block]:  # fmt: skip
+        """Writes a loop binding `o` (and its position `pos`) to the objects of the state whose
+        code is `state` (a name) that match one of `keys` (all of them if None) into `b`.
+        Returns the local holding the state's objects and the block of the loop body (to be
+        added to `b` next). One key: the objects are found by `State.positions`, which indexes
+        the objects of a state searched often; several: the loop tests each object."""
+        objs = self.fresh("O")
+        b.emit(f"{objs} = {state}.objects")
+        values: list[list[str]] = []
         for key in keys or ():
+            values.append([self._atom(self.expr(value, env, b), b) for _, value in key])
+        if keys is not None and len(keys) == 1:
+            (key,), (vals,) = keys, values
+            fields = tuple(i for i, _ in key)
+            p = pos or self.fresh("p")
+            wanted = vals[0] if len(vals) == 1 else f"({', '.join(vals)})"
+            b.emit(f"for {p} in {state}.positions({fields!r}, {wanted}):")
+            body = b.nested()
+            body.emit(f"{o} = {objs}[{p}]")
+            body.facts.update((f"{o}[{i}]", v) for i, v in zip(fields, vals, strict=True))
+            return objs, body
+        b.emit(f"for {pos}, {o} in enumerate({objs}):" if pos else f"for {o} in {objs}:")
+        body = b.nested()
+        if not keys:
+            return objs, body
+        tests = []
+        for key, vals in zip(keys, values, strict=True):
             parts = []
-            for index, value in key:
-                v = self._atom(self.expr(value, env, b), b)
+            for (index, _), v in zip(key, vals, strict=True):
                 field = f"{o}[{index}]"
                 parts.append({"True": field, "False": f"not {field}"}.get(v, f"{field} == {v}"))
-                facts[field] = v
             tests.append(" and ".join(parts))
-        b.emit(head)
-        body = b.nested()
-        if not tests:
-            return body
-        body.emit(f"if {' or '.join(f'({t})' for t in tests) if len(tests) > 1 else tests[0]}:")
+        body.emit(f"if {' or '.join(f'({t})' for t in tests)}:")
         inner = body.nested()
         inner.lines = body.lines
-        if len(tests) == 1:  # every object the body runs on has these fields
-            inner.facts.update(facts)
-        return inner
+        return objs, inner
 
     def _helper(self, fn: C.FnDef) -> list[str]:
         env = {name: self.fresh(name) for name, _ in fn.params}
@@ -410,10 +421,10 @@ class _Gen:
         keys = object_keys(body, var, frozenset(env)) if kind in ("any", "count") else None
         if keys == ():
             return start  # no object can satisfy the condition
-        objs = self.expr(coll, env, b)
+        state = self._atom(self.expr(coll, env, b), b)
         acc, o = self.fresh(kind), self.fresh(var)
         b.emit(f"{acc} = {start}")
-        inner = self._loop(f"for {o} in {objs}.objects:", keys, o, env, b)
+        _, inner = self._loop(state, keys, o, env, b)
         v = self.expr(body, {**env, var: o}, inner)
         match kind:
             case "any":
@@ -434,9 +445,9 @@ class _Gen:
         hit = self.fresh("hit")
         b.emit(f"{hit} = _U")
         if keys != ():
-            objs = self.expr(e.coll, env, b)
+            state = self._atom(self.expr(e.coll, env, b), b)
             o = self.fresh(e.var)
-            inner = self._loop(f"for {o} in {objs}.objects:", keys, o, env, b)
+            _, inner = self._loop(state, keys, o, env, b)
             c = self.expr(e.cond, {**env, e.var: o}, inner)
             if c == "False":
                 inner.emit("pass")  # no object matches

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,29 +29,46 @@ class DataError(ValueError):
     """A JSON value or dataset line that does not fit the schema; the message says where."""
 
 
+class _ObjectsInfo:
+    """What is known about one objects tuple, shared by the states that have it (see `State`):
+    its hash, and per set of fields either how often it was searched or its index."""
+
+    __slots__ = ("hash", "index")
+
+    def __init__(self) -> None:
+        self.hash = 0
+        self.index: dict[tuple[int, ...], int | dict[Any, tuple[int, ...]]] = {}
+
+
+INDEX_AFTER = 3
+"""Searches of one objects tuple by one set of fields that scan it before it is indexed by them."""
+
+
 @dataclass(frozen=True, init=False)
 class State:
     """An agent record and the object records.
 
     Planners hash every state they reach, often more than once, so the hash is computed once and
     kept (in slots that are not fields: equality, `repr` and `dataclasses.replace` ignore them,
-    and a pickle leaves them out, as string hashes differ between processes). A state made by
-    `with_agent` has the objects of another and reuses their hash. States are made often (one per
-    model step), so `__init__` fills the slots through their descriptors directly.
+    and a pickle leaves them out, as string hashes differ between processes). States made by
+    `with_agent` have the objects of another and share what is known about them: their hash and
+    the indexes `positions` builds, so the successors of a state in a search find objects by
+    field values without scanning. States are made often (one per model step), so `__init__`
+    fills the slots through their descriptors directly.
     """
 
-    __slots__ = ("_hash", "_objects_hash", "agent", "objects")
+    __slots__ = ("_hash", "_info", "agent", "objects")
     agent: Record
     objects: tuple[Record, ...]
     if TYPE_CHECKING:  # slots, not fields
         _hash: int
-        _objects_hash: int
+        _info: _ObjectsInfo | None
 
     def __init__(self, agent: Record, objects: tuple[Record, ...]) -> None:
         _set_agent(self, agent)
         _set_objects(self, objects)
         _set_hash(self, 0)
-        _set_objects_hash(self, 0)
+        _set_info(self, None)
 
     def __hash__(self) -> int:
         h: int = self._hash
@@ -62,24 +80,69 @@ class State:
     def __reduce__(self) -> tuple[type[State], tuple[Record, tuple[Record, ...]]]:
         return State, (self.agent, self.objects)
 
+    def _objects_info(self) -> _ObjectsInfo:
+        info = self._info
+        if info is None:
+            info = _ObjectsInfo()
+            _set_info(self, info)
+        return info
+
     def objects_hash(self) -> int:
-        h: int = self._objects_hash
-        if h == 0:
-            h = hash(self.objects)
-            _set_objects_hash(self, h)
-        return h
+        info = self._objects_info()
+        if info.hash == 0:
+            info.hash = hash(self.objects)
+        return info.hash
 
     def with_agent(self, agent: Record) -> State:
-        """This state with another agent record (the same objects, whose hash is reused)."""
+        """This state with another agent record (the same objects, and what is known of them)."""
         new = State(agent, self.objects)
-        _set_objects_hash(new, self._objects_hash)
+        _set_info(new, self._objects_info())
         return new
+
+    def positions(self, fields: tuple[int, ...], values: Any) -> Sequence[int]:
+        """Positions, in order, of the objects whose `fields` equal `values` (the value itself
+        when there is one field, else a tuple of values in the order of `fields`)."""
+        index = self._objects_info().index
+        table = index.get(fields, 0)
+        if isinstance(table, int):
+            if table < INDEX_AFTER:
+                index[fields] = table + 1
+                return _scan(self.objects, fields, values)
+            table = _index(self.objects, fields)
+            index[fields] = table
+        return table.get(values, ())
+
+
+def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], values: Any) -> list[int]:
+    """Positions of the objects whose `fields` equal `values` (one or two fields compared
+    inline: most objects fail on the first)."""
+    if len(fields) == 1:
+        (a,), va = fields, values
+        return [p for p, o in enumerate(objects) if o[a] == va]
+    if len(fields) == 2:
+        (a, b), (va, vb) = fields, values
+        return [p for p, o in enumerate(objects) if o[a] == va and o[b] == vb]
+    get = itemgetter(*fields)
+    return [p for p, o in enumerate(objects) if get(o) == values]
+
+
+def _index(objects: tuple[Record, ...], fields: tuple[int, ...]) -> dict[Any, tuple[int, ...]]:
+    get = itemgetter(*fields)
+    table: dict[Any, list[int]] = {}
+    for p, o in enumerate(objects):
+        key = get(o)
+        hits = table.get(key)
+        if hits is None:
+            table[key] = [p]
+        else:
+            hits.append(p)
+    return {key: tuple(hits) for key, hits in table.items()}
 
 
 _set_agent = vars(State)["agent"].__set__
 _set_objects = vars(State)["objects"].__set__
 _set_hash = vars(State)["_hash"].__set__
-_set_objects_hash = vars(State)["_objects_hash"].__set__
+_set_info = vars(State)["_info"].__set__
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +168,19 @@ class Transition:
     extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Outcome:
-    """What a model predicts for one step."""
+    """What a model predicts for one step (one is made per model step, so `__init__` fills the
+    slots through their descriptors, as `State` does)."""
 
     next_state: State
     reward: int
     done: bool
+
+    def __init__(self, next_state: State, reward: int, done: bool) -> None:
+        _set_next_state(self, next_state)
+        _set_reward(self, reward)
+        _set_done(self, done)
 
     def matches(self, t: Transition) -> bool:
         """Whether this prediction reproduces an observed transition exactly: no
@@ -133,6 +202,11 @@ class Outcome:
         if self.done != done:
             diffs.append(f"done: model {show_value(self.done)}, {other} {show_value(done)}")
         return diffs
+
+
+_set_next_state = vars(Outcome)["next_state"].__set__
+_set_reward = vars(Outcome)["reward"].__set__
+_set_done = vars(Outcome)["done"].__set__
 
 
 # ----------------------------------------------------------------------------- JSON -> values

@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsl.check import check_text
 from dsl.values import (
@@ -25,7 +27,7 @@ from dsl.values import (
     transition_to_json,
     write_dataset,
 )
-from tests.typed_programs import SCHEMA
+from tests.typed_programs import SCHEMA, states
 
 PROGRAM = check_text(SCHEMA + "transition { }\nreward := 0\ndone := false\n")
 STATE = {
@@ -60,6 +62,23 @@ def test_a_state_keeps_its_hash_but_never_carries_it_elsewhere() -> None:
     out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(s), env=env,
                          capture_output=True, check=True)  # fmt: skip
     assert out.stdout.strip() == b"True"
+
+
+@settings(max_examples=100, deadline=None)
+@given(states(max_objects=8), st.lists(st.sampled_from([(2,), (2, 3), (0, 2, 3), (4,)]), max_size=12),
+       st.integers(-1, 3))  # fmt: skip
+def test_positions_scan_then_index_and_find_the_same_objects(
+    state: State, searches: list[tuple[int, ...]], x: int
+) -> None:
+    """`State.positions` scans, then (searched often) indexes the objects; both find exactly the
+    objects with the wanted field values, also for a state sharing the objects (`with_agent`)."""
+    for n, fields in enumerate(searches):
+        probe = state if n % 2 else state.with_agent(state.agent)
+        for o in (*state.objects, ("door", "red", x, x, True)):
+            wanted = o[fields[0]] if len(fields) == 1 else tuple(o[f] for f in fields)
+            expect = [p for p, obj in enumerate(state.objects)
+                      if all(obj[f] == o[f] for f in fields)]  # fmt: skip
+            assert list(probe.positions(fields, wanted)) == expect
 
 
 def test_an_outcome_matches_exactly_when_it_has_no_differences() -> None:
