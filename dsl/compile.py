@@ -64,7 +64,7 @@ Backend = Literal["closures", "codegen"]
 """How a model is compiled: closures over a frame (this module) or generated Python source
 (`dsl.codegen`); both keep the interpreter's meaning."""
 BACKENDS: tuple[Backend, ...] = ("closures", "codegen")
-DEFAULT_BACKEND: Backend = "closures"
+DEFAULT_BACKEND: Backend = "codegen"
 
 KeyCode = tuple[tuple[int, ...], tuple[Code, ...]]
 """One `dsl.keys.Key` compiled: its fields and the code of the values they must equal."""
