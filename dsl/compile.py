@@ -1,13 +1,16 @@
-"""The compiler: checked program (`dsl.core`) -> fast Python closures. No text is ever evaluated.
+"""The compiler: checked program (`dsl.core`) -> a fast `CompiledModel`. No outside text is run.
 
-Each expression becomes a closure over its compiled children, taking one `Frame` (a list):
+Two backends keep the interpreter's meaning. "codegen" (the default) has `dsl.codegen` write
+Python source per action and compile it once. "closures" (this module) turns each expression into
+a closure over its compiled children, taking one `Frame` (a list):
 slots 0..4 hold the state before, the state after, the action, the mission words and a per-step
 cache; each variable gets its own slot, fixed at compile time, so no name lookups happen at run
 time. Calls of helpers without parameters depend only on the step, so their results are cached
 per step: a helper like `front_blocked()` used in the per-object rule runs once, not per object.
 Where `dsl.keys` finds field equalities that a quantifier's condition, or the change of a
 per-object rule, needs (`o.x == fx() and o.y == fy()`), only the objects whose fields match are
-visited; the others are skipped without running any closure on them.
+visited; the others are skipped without running any closure on them. `ExprCompiler` (free-standing
+expressions) always uses closures.
 """
 
 from __future__ import annotations
