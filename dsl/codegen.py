@@ -89,6 +89,7 @@ def generate(program: C.Program, action: str) -> Generated:
         "_find": _find,
         "State": State,
         "Outcome": Outcome,
+        "_MC": {},  # mission words -> values of the helpers that read only the mission
         **gen.consts,
     }
     try:
@@ -129,6 +130,8 @@ class _Block:
 _NO_NEXT = "_no_next()"
 _POST = "post"
 _POST_MAYBE = "(post if post is not None else _no_next())"
+_MISSIONS_KEPT = 256
+"""Missions whose helper values a generated model keeps (all are dropped when it has more)."""
 _INLINE_SIZE = 40
 """Largest parameterless helper body without quantifiers written inline at its first use in a
 block instead of being called."""
@@ -142,7 +145,9 @@ class _Gen:
         self.widths = (len(schema.agent), len(schema.object))
         self.action = action
         self.fns = {f.name: f for f in spec.functions}
-        self.slots: dict[str, int] = {}
+        self.slots: dict[str, int] = {"": 0}  # K[0]: the mission's helper values
+        self.mission_slots: dict[str, int] = {}
+        self.mission_only = _mission_only(spec.functions)
         self.consts: dict[str, frozenset[str]] = {}
         self.pending: list[str] = []
         self.written: set[str] = set()
@@ -151,14 +156,26 @@ class _Gen:
     # ------------------------------------------------------------------ module
 
     def module(self, var: str) -> str:
-        lines: list[str] = []
-        lines += self._function("step(pre, W)", var, "step")
-        lines += self._function("next_state(pre, W)", var, "next")
-        lines += self._function("outcome(pre, post, W)", var, "outcome")
+        tops = [
+            self._function("step(pre, W)", var, "step"),
+            self._function("next_state(pre, W)", var, "next"),
+            self._function("outcome(pre, post, W)", var, "outcome"),
+        ]
+        helpers: list[str] = []
         while self.pending:
-            lines += self._helper(self.fns[self.pending.pop()])
+            helpers += self._helper(self.fns[self.pending.pop()])
         header = [f"_K0 = ({'_U, ' * len(self.slots)})"]
-        return "\n".join(header + lines) + "\n"
+        if self.mission_slots:  # values of helpers that read only the mission, kept per mission
+            header += [
+                "def _mission(W):",
+                f"{_IND}M = _MC.get(W)",
+                f"{_IND}if M is None:",
+                f"{_IND * 2}if len(_MC) >= {_MISSIONS_KEPT}:",
+                f"{_IND * 3}_MC.clear()",
+                f"{_IND * 2}M = _MC[W] = [_U] * {len(self.mission_slots)}",
+                f"{_IND}return M",
+            ]
+        return "\n".join(header + [line for top in tops for line in top] + helpers) + "\n"
 
     def _function(self, signature: str, var: str, what: str) -> list[str]:
         b = _Block([f"def {signature}:"], _IND, _NO_NEXT)
@@ -504,9 +521,12 @@ class _Gen:
             return f"f_{fn}(pre, {post}, W, K{vals})"
         if fn in b.known:
             return b.known[fn]
-        slot = self.slots.setdefault(fn, len(self.slots))
+        if fn in self.mission_only:
+            cache = f"{self._mission_values(b)}[{self.mission_slots.setdefault(fn, len(self.mission_slots))}]"
+        else:
+            cache = f"K[{self.slots.setdefault(fn, len(self.slots))}]"
         tmp = self.fresh(fn)
-        b.emit(f"{tmp} = K[{slot}]")
+        b.emit(f"{tmp} = {cache}")
         b.emit(f"if {tmp} is _U:")
         inner = b.nested()
         body = self.fns[fn].body
@@ -515,10 +535,22 @@ class _Gen:
         else:
             self._need(fn)
             value = f"f_{fn}(pre, {post}, W, K)"
-        inner.emit(f"{tmp} = K[{slot}] = {value}")
+        inner.emit(f"{tmp} = {cache} = {value}")
         b.add(inner)
         b.known[fn] = tmp
         return tmp
+
+    def _mission_values(self, b: _Block) -> str:
+        """The local holding the list of the values of the helpers that read only the mission
+        (kept in K[0] for the step, and per mission words across steps)."""
+        if "" in b.known:
+            return b.known[""]
+        m = self.fresh("M")
+        b.emit(f"{m} = K[0]")
+        b.emit(f"if {m} is _U:")
+        b.emit(f"{_IND}{m} = K[0] = _mission(W)")
+        b.known[""] = m
+        return m
 
     def _need(self, fn: str) -> None:
         if fn not in self.written:
@@ -545,6 +577,26 @@ def _guarded(b: _Block, test: str, *lines: str) -> None:
     b.emit(f"if {test}:")
     for line in lines:
         b.emit(_IND + line)
+
+
+def _mission_only(functions: tuple[C.FnDef, ...]) -> frozenset[str]:
+    """The helpers without parameters whose value depends on the mission alone (`functions` lists
+    callees first): no state, no hole, calls only of such helpers."""
+    found: set[str] = set()
+    for fn in functions:
+        if not fn.params and _reads_mission_only(fn.body, found):
+            found.add(fn.name)
+    return frozenset(found)
+
+
+def _reads_mission_only(e: C.Expr, helpers: set[str]) -> bool:
+    match e:
+        case C.StateRef() | C.HoleE():
+            return False
+        case C.CallE(fn, args) if args or fn not in helpers:
+            return False
+        case _:
+            return all(_reads_mission_only(c, helpers) for c in children(e))
 
 
 def _loops(e: C.Expr) -> bool:

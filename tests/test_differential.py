@@ -62,3 +62,18 @@ def test_codegen_hands_code_nested_past_pythons_limits_to_the_closures() -> None
     for state in (State((0, 0, 0, "none"), ()), State((0, 0, 0, "none"), (DOOR,)),
                   State((0, 0, 0, "none"), ((*DOOR[:4], True),))):  # fmt: skip
         assert model.step(state, "left", mission) == run_step(program, state, "left", mission)
+
+
+def test_helper_values_kept_per_mission_follow_the_mission() -> None:
+    """Helpers that read only the mission are kept per mission across steps (codegen): every
+    step sees its own mission's values, also past the number of missions kept."""
+    text = (f'{SCHEMA}def red() -> bool = has_word("red")\ndef n() -> int = if red() then 2 else 3\n'
+            "transition { agent.x := if red() then n() else agent.x }\n"
+            "reward := n()\ndone := word(1) == \"x\"\n")  # fmt: skip
+    program = check_text(text, "mission.wc")
+    model = compile_program(program, "codegen")
+    state = State((0, 0, 0, "none"), (DOOR,))
+    for k in range(300):
+        mission = Mission.of(f"go red {k}" if k % 3 else f"go x {k}")
+        for action in ("left", "toggle"):
+            assert model.step(state, action, mission) == run_step(program, state, action, mission)
