@@ -19,6 +19,7 @@ and for a hole (both also refused before running).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, assert_never
@@ -26,8 +27,8 @@ from typing import Any, assert_never
 from dsl import core as C
 from dsl.errors import RunError
 from dsl.interp import unfilled_message
-from dsl.keys import Key, object_keys, update_keys
-from dsl.simplify import Specialized, children, size, specialize_program
+from dsl.keys import Key, free_vars, object_keys, update_keys
+from dsl.simplify import Specialized, children, rebuild, size, specialize_program
 from dsl.values import Outcome, State
 
 Words = tuple[str, ...]
@@ -113,7 +114,7 @@ class _Block:
     lines: list[str]
     ind: str
     post: str
-    known: dict[str, str] = field(default_factory=dict)
+    known: dict[object, str] = field(default_factory=dict)
     facts: dict[str, str] = field(default_factory=dict)
 
     def emit(self, line: str) -> None:
@@ -130,6 +131,7 @@ class _Block:
 _NO_NEXT = "_no_next()"
 _POST = "post"
 _POST_MAYBE = "(post if post is not None else _no_next())"
+_FIELD = re.compile(r"[A-Za-z_]\w*\[\d+\]")
 _MISSIONS_KEPT = 256
 """Missions whose helper values a generated model keeps (all are dropped when it has more)."""
 _INLINE_SIZE = 40
@@ -293,9 +295,21 @@ class _Gen:
         self.count += 1
         return f"v{self.count}_{''.join(c for c in stem if c.isalnum() or c == '_')}"
 
+    def _once(self, e: C.Expr, env: Mapping[str, str], b: _Block, write: Callable[[], str]) -> str:
+        """The local holding the value of `e` (a loop or a call) if it was computed before where
+        `b` runs, up to the names of binders and with its free variables bound to the same
+        locals; else it is written (`write`) and kept."""
+        key = _canonical(e, {n: f"={env[n]}" for n in free_vars(e) if n in env})
+        if key in b.known:
+            return b.known[key]
+        code = self._atom(write(), b)
+        b.known[key] = code
+        return code
+
     def _atom(self, code: str, b: _Block) -> str:
-        """`code` if it is a name or a literal, else a fresh local assigned `code`."""
-        if code.isidentifier() or _literal(code):
+        """`code` if it is a name, a literal or a field of a name (`v3_o[2]`: cheap to repeat,
+        and what key facts are about), else a fresh local assigned `code`."""
+        if code.isidentifier() or _literal(code) or _FIELD.fullmatch(code):
             return code
         name = self.fresh("t")
         b.emit(f"{name} = {code}")
@@ -336,11 +350,13 @@ class _Gen:
                 v = self._atom(self.expr(value, env, b), b)
                 return self.expr(body, {**env, name: v}, b)
             case C.QuantE(kind, var, coll, body):
-                return self._quant(kind, var, coll, body, env, b)
+                return self._once(e, env, b, lambda: self._quant(kind, var, coll, body, env, b))
             case C.TheE():
-                return self._the(e, env, b)
+                return self._once(e, env, b, lambda: self._the(e, env, b))
             case C.MatchE(subject, arms):
                 return self._match(subject, arms, env, b)
+            case C.CallE(fn, args) if args:
+                return self._once(e, env, b, lambda: self._call(fn, args, env, b))
             case C.CallE(fn, args):
                 return self._call(fn, args, env, b)
             case C.MissionWord(index):
@@ -597,6 +613,31 @@ def _reads_mission_only(e: C.Expr, helpers: set[str]) -> bool:
             return False
         case _:
             return all(_reads_mission_only(c, helpers) for c in children(e))
+
+
+def _canonical(e: C.Expr, names: Mapping[str, str], depth: int = 0) -> C.Expr:
+    """`e` with its variables renamed by `names` and its binders named by depth (`#0`, `#1`,
+    ...), so that expressions equal up to the names of their binders (a helper inlined twice,
+    renamed apart) become equal."""
+    match e:
+        case C.Var(name, t) if name in names:
+            return C.Var(names[name], t)
+        case C.LetIn(name, value, body, t):
+            new, inner = f"#{depth}", {**names, name: f"#{depth}"}
+            value, body = _canonical(value, names, depth), _canonical(body, inner, depth + 1)
+            return C.LetIn(new, value, body, t)
+        case C.QuantE(kind, var, coll, body, t):
+            new, inner = f"#{depth}", {**names, var: f"#{depth}"}
+            coll, body = _canonical(coll, names, depth), _canonical(body, inner, depth + 1)
+            return C.QuantE(kind, new, coll, body, t)
+        case C.TheE(var, coll, cond, value, default, t):
+            new, inner = f"#{depth}", {**names, var: f"#{depth}"}
+            return C.TheE(new, _canonical(coll, names, depth), _canonical(cond, inner, depth + 1),
+                          _canonical(value, inner, depth + 1), _canonical(default, names, depth),
+                          t)  # fmt: skip
+        case _:
+            kids = children(e)
+            return rebuild(e, tuple(_canonical(k, names, depth) for k in kids)) if kids else e
 
 
 def _loops(e: C.Expr) -> bool:

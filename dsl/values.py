@@ -114,7 +114,7 @@ class State:
 
 
 def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], values: Any) -> list[int]:
-    """Positions of the objects whose `fields` equal `values` (one or two fields compared
+    """Positions of the objects whose `fields` equal `values` (up to three fields compared
     inline: most objects fail on the first)."""
     if len(fields) == 1:
         (a,), va = fields, values
@@ -122,6 +122,9 @@ def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], values: Any) -> 
     if len(fields) == 2:
         (a, b), (va, vb) = fields, values
         return [p for p, o in enumerate(objects) if o[a] == va and o[b] == vb]
+    if len(fields) == 3:
+        (a, b, c), (va, vb, vc) = fields, values
+        return [p for p, o in enumerate(objects) if o[a] == va and o[b] == vb and o[c] == vc]
     get = itemgetter(*fields)
     return [p for p, o in enumerate(objects) if get(o) == values]
 

@@ -81,6 +81,9 @@ TRICKY = (
     # a let binding the same name as the outer variable
     "count(p in objects: any(o in objects: let p = o in o.x == p.x))",
     "sum(o in objects: if o.x == agent.x then 1 else 0)",
+    # the same loop twice: computed once only where its variables are bound alike
+    "(let v = agent.x in count(o in objects: o.x == v)) + (let v = agent.y in count(o in objects: o.x == v))",
+    "count(p in objects: count(o in objects: o.x == p.x) == count(q in objects: q.x == p.y))",
 )
 
 UPDATES = """

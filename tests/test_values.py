@@ -65,7 +65,7 @@ def test_a_state_keeps_its_hash_but_never_carries_it_elsewhere() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(states(max_objects=8), st.lists(st.sampled_from([(2,), (2, 3), (0, 2, 3), (4,)]), max_size=12),
+@given(states(max_objects=8), st.lists(st.sampled_from([(2,), (2, 3), (0, 2, 3), (4,), (0, 1, 2, 3)]), max_size=12),
        st.integers(-1, 3))  # fmt: skip
 def test_positions_scan_then_index_and_find_the_same_objects(
     state: State, searches: list[tuple[int, ...]], x: int
