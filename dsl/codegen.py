@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import CodeType
 from typing import Any, assert_never
 
 from dsl import core as C
@@ -29,12 +30,13 @@ from dsl.errors import RunError
 from dsl.interp import unfilled_message
 from dsl.keys import Key, free_vars, object_keys, update_keys
 from dsl.simplify import Specialized, children, rebuild, size, specialize_program
-from dsl.values import Outcome, State
+from dsl.values import Flat, FlatSpace, Outcome, State
 
 Words = tuple[str, ...]
 StepFn = Callable[[State, Words], Outcome]
 NextFn = Callable[[State, Words], State]
 OutcomeFn = Callable[[State, State, Words], tuple[int, bool]]
+FlatStepFn = Callable[[Flat, Words], tuple[Flat, int, bool]]
 
 _IND = "    "
 _BINARY = {"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "//", "%"}
@@ -79,26 +81,64 @@ def _find(words: Words, k: int, members: frozenset[str]) -> str | None:
 def generate(program: C.Program, action: str) -> Generated:
     """The compiled functions of `program` with `action` fixed (the program must be a model);
     raises `TooDeep` if Python cannot compile them."""
+    code = _code(program, action, flat=False)
+    namespace = code.namespace({"State": State, "Outcome": Outcome})
+    return Generated(code.source, namespace["step"], namespace["next_state"], namespace["outcome"])
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCode:
+    """One action's generated functions, compiled once: for `State`s (`generate`) or in the
+    flat form of `dsl.values.FlatSpace` (`generate_flat`; `step_in` gives one space's step)."""
+
+    source: str
+    code: CodeType
+    consts: tuple[tuple[str, frozenset[str]], ...]
+    tables: tuple[tuple[str, tuple[int, ...]], ...]
+
+    def namespace(self, names: Mapping[str, Any]) -> dict[str, Any]:
+        """A fresh namespace with the generated functions defined in it (reading `names`)."""
+        namespace: dict[str, Any] = {
+            "_U": _UNSET,
+            "_M": _MANY,
+            "_no_next": _no_next,
+            "_fail": _fail,
+            "_find": _find,
+            "_MC": {},  # mission words -> values of the helpers that read only the mission
+            **dict(self.consts),
+            **names,
+        }
+        exec(self.code, namespace)  # only defines the generated functions
+        return namespace
+
+    def step_in(self, space: FlatSpace) -> FlatStepFn:
+        """The step on the flat states of `space`: flat state, mission words -> (next flat
+        state, reward, done)."""
+        names: dict[str, Any] = {"O": space.objects, "I": space.intern}
+        names.update((name, space.index(fields)) for name, fields in self.tables)
+        step: FlatStepFn = self.namespace(names)["step"]
+        return step
+
+
+def generate_flat(program: C.Program, action: str) -> ActionCode:
+    """`generate` for the flat form (raises `TooDeep` likewise)."""
+    return _code(program, action, flat=True)
+
+
+def _code(program: C.Program, action: str, *, flat: bool) -> ActionCode:
     spec = specialize_program(program, action)
-    gen = _Gen(spec, action, program.schema)
+    gen = _Gen(spec, action, program.schema, flat)
     source = gen.module(program.object_var)
-    namespace: dict[str, Any] = {
-        "_U": _UNSET,
-        "_M": _MANY,
-        "_no_next": _no_next,
-        "_fail": _fail,
-        "_find": _find,
-        "State": State,
-        "Outcome": Outcome,
-        "_MC": {},  # mission words -> values of the helpers that read only the mission
-        **gen.consts,
-    }
     try:
-        code = compile(source, f"<codegen {action}>", "exec")
+        code = compile(source, f"<codegen {action}{' flat' if flat else ''}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as err:  # nested past Python's limits
         raise TooDeep(f"action {action}: {type(err).__name__}: {err}") from None
-    exec(code, namespace)  # only defines the generated functions
-    return Generated(source, namespace["step"], namespace["next_state"], namespace["outcome"])
+    return ActionCode(
+        source,
+        code,
+        tuple(gen.consts.items()),
+        tuple((name, fields) for fields, name in gen.tables.items()),
+    )
 
 
 _UNSET = _Unset()
@@ -142,8 +182,9 @@ block instead of being called."""
 class _Gen:
     """Writes the source of one specialised model; names are fresh, so each is assigned once."""
 
-    def __init__(self, spec: Specialized, action: str, schema: C.Schema) -> None:
+    def __init__(self, spec: Specialized, action: str, schema: C.Schema, flat: bool) -> None:
         self.spec = spec
+        self.flat = flat  # write the flat form (`dsl.values.FlatSpace`) instead of `State`s
         self.widths = (len(schema.agent), len(schema.object))
         self.action = action
         self.fns = {f.name: f for f in spec.functions}
@@ -151,6 +192,7 @@ class _Gen:
         self.mission_slots: dict[str, int] = {}
         self.mission_only = _mission_only(spec.functions)
         self.consts: dict[str, frozenset[str]] = {}
+        self.tables: dict[tuple[int, ...], str] = {}  # flat form: the indexes it reads
         self.pending: list[str] = []
         self.written: set[str] = set()
         self.count = 0
@@ -158,11 +200,14 @@ class _Gen:
     # ------------------------------------------------------------------ module
 
     def module(self, var: str) -> str:
-        tops = [
-            self._function("step(pre, W)", var, "step"),
-            self._function("next_state(pre, W)", var, "next"),
-            self._function("outcome(pre, post, W)", var, "outcome"),
-        ]
+        if self.flat:
+            tops = [self._function("step(pre, W)", var, "step")]
+        else:
+            tops = [
+                self._function("step(pre, W)", var, "step"),
+                self._function("next_state(pre, W)", var, "next"),
+                self._function("outcome(pre, post, W)", var, "outcome"),
+            ]
         helpers: list[str] = []
         while self.pending:
             helpers += self._helper(self.fns[self.pending.pop()])
@@ -191,13 +236,19 @@ class _Gen:
         b.post = _POST
         reward = self._atom(self.expr(self.spec.reward or C.Lit(0, C.INT), {}, b), b)
         done = self.expr(self.spec.done or C.Lit(False, C.BOOL), {}, b)
-        b.emit(f"return Outcome(post, {reward}, {done})" if what == "step" else
-               f"return ({reward}, {done})")  # fmt: skip
+        if what == "outcome":
+            b.emit(f"return ({reward}, {done})")
+        elif self.flat:
+            b.emit(f"return (post, {reward}, {done})")
+        else:
+            b.emit(f"return Outcome(post, {reward}, {done})")
         return b.lines
 
     def _transition(self, var: str, b: _Block) -> str:
         """Writes the next state's computation; returns the name of the local holding it. A
         step that changes no object shares the objects (and their hash) of the state before."""
+        if self.flat:
+            return self._flat_transition(var, b)
         agent = "pre.agent"
         if self.spec.agent_updates:
             agent = self._record("pre.agent", self.widths[0], self.spec.agent_updates, {}, b)
@@ -210,18 +261,39 @@ class _Gen:
             b.emit(f"{nxt} = {same} if {new} is None else State({agent}, tuple({new}))")
         return nxt
 
+    def _flat_transition(self, var: str, b: _Block) -> str:
+        """`_transition` for the flat form: the new tuple of agent fields and objects' number;
+        changed objects are numbered by `I` (`FlatSpace.intern`)."""
+        width = self.widths[0]
+        agent = self._fields("pre", width, self.spec.agent_updates, {}, b)
+        new = self._objects(var, b)
+        nxt = self.fresh("nxt")
+        same = "pre" if not self.spec.agent_updates else f"({', '.join(agent)}, pre[{width}])"
+        if new is None:
+            b.emit(f"{nxt} = {same}")
+        else:
+            changed = f"({', '.join(agent)}, I(tuple({new})))"
+            b.emit(f"{nxt} = {same} if {new} is None else {changed}")
+        return nxt
+
     def _record(
         self, old: str, width: int, updates: tuple[tuple[int, C.Expr], ...],
         env: Mapping[str, str], b: _Block,
     ) -> str:  # fmt: skip
         """The record `old` (of `width` fields) with the updated fields replaced, as a tuple
         expression; every update reads the old record."""
+        return f"({', '.join(self._fields(old, width, updates, env, b))},)"
+
+    def _fields(
+        self, old: str, width: int, updates: tuple[tuple[int, C.Expr], ...],
+        env: Mapping[str, str], b: _Block,
+    ) -> list[str]:  # fmt: skip
+        """The codes of the fields of `_record`."""
         rec = old if old.isidentifier() else self.fresh("r")
         if rec != old:
             b.emit(f"{rec} = {old}")
         values = {i: self._atom(self.expr(e, env, b), b) for i, e in updates}
-        fields = [values.get(i, f"{rec}[{i}]") for i in range(width)]
-        return f"({', '.join(fields)},)"
+        return [values.get(i, f"{rec}[{i}]") for i in range(width)]
 
     def _objects(self, var: str, b: _Block) -> str | None:
         """Writes the per-object rules; returns the local that will hold the list of new objects
@@ -247,31 +319,40 @@ class _Gen:
         """Writes a loop binding `o` (and its position `pos`) to the objects of the state whose
         code is `state` (a name) that match one of `keys` (all of them if None) into `b`.
         Returns the local holding the state's objects and the block of the loop body (to be
-        added to `b` next). One key: the objects are found by `State.positions`, which indexes
-        the objects of a state searched often; several: the loop tests each object."""
+        added to `b` next). Keys implied by another are dropped; the fields all keys test (with
+        the same values) find the objects by an index (`State.positions`, or `FlatSpace.index`
+        in the flat form), and the rest of each key is tested on those; without such fields the
+        loop tests every object."""
         objs = self.fresh("O")
-        b.emit(f"{objs} = {state}.objects")
-        values: list[list[str]] = []
-        for key in keys or ():
-            values.append([self._atom(self.expr(value, env, b), b) for _, value in key])
-        if keys is not None and len(keys) == 1:
-            (key,), (vals,) = keys, values
-            fields = tuple(i for i, _ in key)
+        number = f"{state}[{self.widths[0]}]"
+        b.emit(f"{objs} = O[{number}]" if self.flat else f"{objs} = {state}.objects")
+        coded = _minimal(
+            [tuple((i, self._atom(self.expr(v, env, b), b)) for i, v in key) for key in keys or ()]
+        )
+        common = sorted(set.intersection(*(set(k) for k in coded))) if coded else []
+        if common:
+            fields = tuple(i for i, _ in common)
+            vals = [v for _, v in common]
             p = pos or self.fresh("p")
             wanted = vals[0] if len(vals) == 1 else f"({', '.join(vals)})"
-            b.emit(f"for {p} in {state}.positions({fields!r}, {wanted}):")
+            if self.flat:
+                b.emit(f"for {p} in {self._table(fields)}[{number}].get({wanted}, ()):")
+            else:
+                b.emit(f"for {p} in {state}.positions({fields!r}, {wanted}):")
             body = b.nested()
             body.emit(f"{o} = {objs}[{p}]")
-            body.facts.update((f"{o}[{i}]", v) for i, v in zip(fields, vals, strict=True))
-            return objs, body
-        b.emit(f"for {pos}, {o} in enumerate({objs}):" if pos else f"for {o} in {objs}:")
-        body = b.nested()
-        if not keys:
-            return objs, body
+            body.facts.update((f"{o}[{i}]", v) for i, v in common)
+            rests = [tuple(pair for pair in key if pair not in common) for key in coded]
+        else:
+            b.emit(f"for {pos}, {o} in enumerate({objs}):" if pos else f"for {o} in {objs}:")
+            body = b.nested()
+            rests = coded
+        if not rests or not all(rests):
+            return objs, body  # no keys, or one key is all tested
         tests = []
-        for key, vals in zip(keys, values, strict=True):
+        for rest in rests:
             parts = []
-            for (index, _), v in zip(key, vals, strict=True):
+            for index, v in rest:
                 field = f"{o}[{index}]"
                 parts.append({"True": field, "False": f"not {field}"}.get(v, f"{field} == {v}"))
             tests.append(" and ".join(parts))
@@ -279,6 +360,10 @@ class _Gen:
         inner = body.nested()
         inner.lines = body.lines
         return objs, inner
+
+    def _table(self, fields: tuple[int, ...]) -> str:
+        """The name of the flat form's index by `fields` (`FlatSpace.index`)."""
+        return self.tables.setdefault(fields, f"_T{len(self.tables)}")
 
     def _helper(self, fn: C.FnDef) -> list[str]:
         env = {name: self.fresh(name) for name, _ in fn.params}
@@ -334,8 +419,8 @@ class _Gen:
                 return "pre" if which == "pre" else b.post
             case C.ActionRef():
                 return repr(self.action)
-            case C.AgentOf(state):
-                return f"{self.expr(state, env, b)}.agent"
+            case C.AgentOf(state):  # flat: the agent's fields lead the state's tuple
+                return self.expr(state, env, b) + ("" if self.flat else ".agent")
             case C.ObjectsOf(state):
                 return self.expr(state, env, b)
             case C.GetField(record, _, index):
@@ -638,6 +723,20 @@ def _canonical(e: C.Expr, names: Mapping[str, str], depth: int = 0) -> C.Expr:
         case _:
             kids = children(e)
             return rebuild(e, tuple(_canonical(k, names, depth) for k in kids)) if kids else e
+
+
+def _minimal(keys: list[tuple[tuple[int, str], ...]]) -> list[tuple[tuple[int, str], ...]]:
+    """`keys` (field, value code) without those that test all another key tests and more (any
+    object they match, that one matches), in order, each once."""
+    out: list[tuple[tuple[int, str], ...]] = []
+    for n, key in enumerate(keys):
+        mine = set(key)
+        implied = any(
+            set(other) < mine or (set(other) == mine and m < n) for m, other in enumerate(keys)
+        )
+        if not implied:
+            out.append(key)
+    return out
 
 
 def _loops(e: C.Expr) -> bool:

@@ -15,18 +15,19 @@ expressions) always uses closures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, assert_never
 
 from dsl import core as C
-from dsl.codegen import Generated, TooDeep, generate
+from dsl.codegen import ActionCode, Generated, TooDeep, generate, generate_flat
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
 from dsl.keys import Key, object_keys, update_keys
 from dsl.simplify import specialize_program
-from dsl.values import Mission, Outcome, Record, State
+from dsl.values import Flat, FlatSpace, Mission, Outcome, Record, State
 
 Frame = list[Any]
 Code = Callable[[Frame], Any]
@@ -73,12 +74,27 @@ KeyCode = tuple[tuple[int, ...], tuple[Code, ...]]
 """One `dsl.keys.Key` compiled: its fields and the code of the values they must equal."""
 
 
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """How a planner steps a model from the states of one search, for one mission
+    (`CompiledModel.expansion`): states are turned into hashable keys once (`key`), every action
+    is stepped from a key at once (`successors`: (next key, reward, done) per action, in the
+    order of `Schema.actions`), and keys are turned back into states (`state`). Generated code
+    keys states by their flat form (`dsl.values.FlatSpace`), which hashes in C; otherwise the
+    keys are the `State`s themselves."""
+
+    key: Callable[[State], Hashable]
+    successors: Callable[[Any], list[tuple[Any, int, bool]]]
+    state: Callable[[Any], State]
+
+
 class CompiledModel:
     """A checked model compiled, specialised once per action (see `dsl.simplify`), to closures
     or (backend "codegen") to generated Python functions (`dsl.codegen`).
 
     `step` predicts the next state, reward and done. Per-object rules that fold to "keep the
-    value" for an action are dropped, so e.g. turning costs nothing per object.
+    value" for an action are dropped, so e.g. turning costs nothing per object. `expansion` is
+    the planners' way in: all actions at once, on flat states with generated code.
     """
 
     def __init__(self, program: C.Program, backend: Backend = DEFAULT_BACKEND) -> None:
@@ -88,6 +104,8 @@ class CompiledModel:
         actions = program.schema.actions
         self._variants: dict[str, _Variant] = {}
         self._generated: dict[str, Generated] = {}
+        self._flat: dict[str, ActionCode] | None = None  # generated for the first `expansion`
+        self._flat_tried = False
         match backend:
             case "closures":
                 self._variants = {a: _Variant(program, a) for a in actions}
@@ -107,6 +125,36 @@ class CompiledModel:
         nxt = self.next_state(state, action, mission)
         reward, done = self.outcome(state, action, nxt, mission)
         return Outcome(nxt, reward, done)
+
+    def expansion(self, mission: Mission) -> Expansion:
+        """A fresh `Expansion` for one search under `mission`."""
+        actions = self.program.schema.actions
+        flat = self._flat_code()
+        if flat is None:
+            step = self.step
+
+            def successors(state: State) -> list[tuple[State, int, bool]]:
+                outs = [step(state, a, mission) for a in actions]
+                return [(o.next_state, o.reward, o.done) for o in outs]
+
+            return Expansion(_same, successors, _same)
+        space = FlatSpace(len(self.program.schema.agent))
+        steps = [flat[a].step_in(space) for a in actions]
+        words = mission.words
+
+        def flat_successors(state: Flat) -> list[tuple[Flat, int, bool]]:
+            return [f(state, words) for f in steps]
+
+        return Expansion(space.flat, flat_successors, space.state)
+
+    def _flat_code(self) -> dict[str, ActionCode] | None:
+        """The flat form's code of every action, or None where some action has none (closures,
+        or nesting Python cannot compile)."""
+        if not self._flat_tried and len(self._generated) == len(self.program.schema.actions):
+            self._flat_tried = True
+            with contextlib.suppress(TooDeep):
+                self._flat = {a: generate_flat(self.program, a) for a in self._generated}
+        return self._flat
 
     def _variant(self, action: str) -> _Variant:
         variant = self._variants.get(action)
@@ -332,6 +380,10 @@ def compile_program(program: C.Program, backend: Backend = DEFAULT_BACKEND) -> C
 
 
 # ----------------------------------------------------------------------------- node builders
+
+
+def _same(state: State) -> State:
+    return state
 
 
 def _raise(message: str) -> Any:

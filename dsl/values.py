@@ -102,15 +102,96 @@ class State:
     def positions(self, fields: tuple[int, ...], values: Any) -> Sequence[int]:
         """Positions, in order, of the objects whose `fields` equal `values` (the value itself
         when there is one field, else a tuple of values in the order of `fields`)."""
-        index = self._objects_info().index
-        table = index.get(fields, 0)
-        if isinstance(table, int):
-            if table < INDEX_AFTER:
-                index[fields] = table + 1
-                return _scan(self.objects, fields, values)
-            table = _index(self.objects, fields)
-            index[fields] = table
-        return table.get(values, ())
+        return _positions(self._objects_info().index, self.objects, fields, values)
+
+
+Flat = tuple[Any, ...]
+"""A state in the flat form of a `FlatSpace`: the agent's fields, then the objects' number."""
+
+
+class FlatSpace:
+    """The flat form of the states of one search: a state is a plain tuple of the agent's fields
+    followed by the number of its objects tuple in this space, so a planner hashes and compares
+    a few scalars (in C) and the code `dsl.codegen` writes for this form reads and writes those
+    tuples directly. Each distinct objects tuple is kept once; `index` finds its objects by
+    field values for all the states of the search that have it.
+
+    Flat states mean something only in the space that made them; a space lives as long as the
+    search that uses it.
+    """
+
+    __slots__ = ("_ids", "_indexes", "objects", "width")
+
+    def __init__(self, width: int) -> None:
+        self.width = width  # the number of agent fields: the objects' number is at this index
+        self.objects: list[tuple[Record, ...]] = []
+        self._ids: dict[tuple[Record, ...], int] = {}
+        self._indexes: dict[tuple[int, ...], FlatIndex] = {}
+
+    def intern(self, objects: tuple[Record, ...]) -> int:
+        """The number of `objects` in this space (given the first time they are seen)."""
+        n = self._ids.get(objects)
+        if n is None:
+            n = self._ids[objects] = len(self.objects)
+            self.objects.append(objects)
+        return n
+
+    def flat(self, state: State) -> Flat:
+        return (*state.agent, self.intern(state.objects))
+
+    def state(self, flat: Flat) -> State:
+        return State(flat[: self.width], self.objects[flat[self.width]])
+
+    def index(self, fields: tuple[int, ...]) -> FlatIndex:
+        """The space's index by `fields`: `index[number].get(values, ())` are the positions, in
+        order, of the objects of that number whose `fields` equal `values` (as for
+        `State.positions`)."""
+        found = self._indexes.get(fields)
+        if found is None:
+            found = self._indexes[fields] = FlatIndex(self.objects, fields)
+        return found
+
+
+TABLES_KEPT = 4096
+"""Objects tuples a `FlatIndex` keeps tables of; it starts again from none past that, so a
+search through many object configurations (Sokoban) does not keep a table for each."""
+
+
+class FlatIndex(dict[int, dict[Any, tuple[int, ...]]]):
+    """Per objects number of a `FlatSpace`, its objects' positions by the values of `fields`
+    (a table made when first asked for)."""
+
+    __slots__ = ("fields", "objects")
+
+    def __init__(self, objects: list[tuple[Record, ...]], fields: tuple[int, ...]) -> None:
+        super().__init__()
+        self.objects = objects
+        self.fields = fields
+
+    def __missing__(self, number: int) -> dict[Any, tuple[int, ...]]:
+        if len(self) >= TABLES_KEPT:
+            self.clear()
+        table = self[number] = _index(self.objects[number], self.fields)
+        return table
+
+
+def _positions(
+    index: dict[tuple[int, ...], int | dict[Any, tuple[int, ...]]],
+    objects: tuple[Record, ...],
+    fields: tuple[int, ...],
+    values: Any,
+) -> Sequence[int]:
+    """Positions of the objects whose `fields` equal `values`: scanned while `index` (what is
+    known about `objects`) has counted fewer than `INDEX_AFTER` searches by these fields, then
+    from the index it keeps."""
+    table = index.get(fields, 0)
+    if isinstance(table, int):
+        if table < INDEX_AFTER:
+            index[fields] = table + 1
+            return _scan(objects, fields, values)
+        table = _index(objects, fields)
+        index[fields] = table
+    return table.get(values, ())
 
 
 def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], values: Any) -> list[int]:

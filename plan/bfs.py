@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from dsl.compile import CompiledModel
 from dsl.values import Mission, Outcome, State
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,27 +48,32 @@ def bfs_plan(
     max_nodes: int = 2_000_000,
     timeout: float = 60.0,
 ) -> Search:
-    """A shortest plan of at most `horizon` actions reaching reward > 0 with done, or none."""
+    """A shortest plan of at most `horizon` actions reaching reward > 0 with done, or none.
+    States are keyed as `model.expansion` says (flat tuples with generated code)."""
     actions = model.program.schema.actions
-    parents: dict[State, tuple[State, str] | None] = {start: None}
-    frontier: deque[tuple[State, int]] = deque([(start, 0)])
+    space = model.expansion(mission)
+    successors = space.successors
+    first = space.key(start)
+    parents: dict[Hashable, tuple[Hashable, str] | None] = {first: None}
+    frontier: deque[tuple[Hashable, int]] = deque([(first, 0)])
     deadline = time.monotonic() + timeout
     expanded = 0
     while frontier:
-        state, depth = frontier.popleft()
+        key, depth = frontier.popleft()
         if depth >= horizon:
             continue
         expanded += 1
         if (stop := over_budget(expanded, max_nodes, deadline, timeout)) is not None:
             return stop
-        for action in actions:
-            out = model.step(state, action, mission)
-            if out.done and out.reward > 0:
-                return Search("sat", (*path_to(parents, state), action), expanded)
-            if out.done or out.next_state in parents:
+        for action, (nxt, reward, done) in zip(actions, successors(key), strict=True):
+            if done:
+                if reward > 0:
+                    return Search("sat", (*path_to(parents, key), action), expanded)
                 continue
-            parents[out.next_state] = (state, action)
-            frontier.append((out.next_state, depth + 1))
+            if nxt in parents:
+                continue
+            parents[nxt] = (key, action)
+            frontier.append((nxt, depth + 1))
     return Search("unsat", (), expanded)
 
 
@@ -92,7 +101,7 @@ def reachable_steps(
     return out
 
 
-def path_to(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
+def path_to(parents: Mapping[K, tuple[K, str] | None], state: K) -> list[str]:
     out: list[str] = []
     link = parents[state]
     while link is not None:

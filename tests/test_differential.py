@@ -15,7 +15,7 @@ from dsl.codegen import TooDeep, generate
 from dsl.compile import BACKENDS, Backend, compile_program
 from dsl.interp import run_step
 from dsl.values import Mission, State
-from tests.typed_programs import SCHEMA, actions, missions, models, states
+from tests.typed_programs import SCHEMA, actions, expansion_agrees, missions, models, states
 
 DOOR = ("door", "red", 1, 0, False)
 
@@ -32,6 +32,7 @@ def test_interpreter_and_compiler_agree(backend: Backend, text: str, inputs: lis
         nxt = compiled.next_state(state, action, mission)
         assert nxt == expected.next_state
         assert compiled.outcome(state, action, nxt, mission) == (expected.reward, expected.done)
+        expansion_agrees(program, compiled, state, mission)
 
 
 @settings(max_examples=60, deadline=None)

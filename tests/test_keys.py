@@ -17,7 +17,7 @@ from dsl.interp import run_step
 from dsl.keys import change_condition, object_keys, update_keys
 from dsl.simplify import specialize_program
 from dsl.values import Mission, State
-from tests.typed_programs import SCHEMA, actions, missions, states
+from tests.typed_programs import SCHEMA, actions, expansion_agrees, missions, states
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -105,9 +105,9 @@ def test_keyed_quantifiers_agree_with_the_interpreter(
 ) -> None:
     text = f"{SCHEMA}\ntransition {{ }}\nreward := {_as_int(expr)}\ndone := false\n"
     program = check_text(text, "k.wc")
-    assert compile_program(program, backend).step(state, action, mission) == run_step(
-        program, state, action, mission
-    )
+    model = compile_program(program, backend)
+    assert model.step(state, action, mission) == run_step(program, state, action, mission)
+    expansion_agrees(program, model, state, mission)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -117,9 +117,9 @@ def test_keyed_object_rules_agree_with_the_interpreter(
     backend: Backend, state: State, action: str, mission: Mission
 ) -> None:
     program = check_text(f"{SCHEMA}\n{UPDATES}\nreward := 0\ndone := false\n", "u.wc")
-    assert compile_program(program, backend).step(state, action, mission) == run_step(
-        program, state, action, mission
-    )
+    model = compile_program(program, backend)
+    assert model.step(state, action, mission) == run_step(program, state, action, mission)
+    expansion_agrees(program, model, state, mission)
 
 
 def _as_int(expr: str) -> str:

@@ -27,7 +27,8 @@ from dsl.compile import BACKENDS, compile_program
 from dsl.interp import run_step
 from dsl.parse import parse_file
 from dsl.pretty import pretty
-from dsl.values import Mission, state_from_json, state_to_json
+from dsl.values import Mission, Outcome, state_from_json, state_to_json
+from tests.typed_programs import expansion_agrees
 from worldcoder.envs import bundled_levels_path, collect, make_env
 from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, MiniGridObjectEnv, minigrid_env_ids
 from worldcoder.envs.sokoban import boxoban_levels_path
@@ -176,21 +177,26 @@ def test_taxi_model_replays_random_episodes(taxi: C.Program) -> None:
 )  # fmt: skip
 def test_backends_agree_with_the_interpreter_on_real_states(name: str, env_id: str) -> None:
     """Every action from states of random real episodes: the generated code, the closures and
-    the interpreter predict the same outcome, and `next_state` / `outcome` agree with `step`."""
+    the interpreter predict the same outcome, `next_state` / `outcome` agree with `step`, and so
+    do the planners' successors (`expansion`: flat states), two steps deep from a few states."""
     program = check_file(MODELS / f"{name}.wc")
     models = [compile_program(program, backend) for backend in BACKENDS]
-    records = collect(env_id, 3, 11, max_steps=40)
-    assert records
-    for rec in records:
+    records = list(collect(env_id, 3, 11, max_steps=40))
+    assert len(records) >= 10
+    for n, rec in enumerate(records):
         state = state_from_json(program.schema, rec["state"])
         mission = Mission.of(rec["mission"])
-        for action in program.schema.actions:
-            expected = run_step(program, state, action, mission)
-            for model in models:
-                assert model.step(state, action, mission) == expected, (model.backend, action)
+        expected = [run_step(program, state, a, mission) for a in program.schema.actions]
+        for model in models:
+            space = model.expansion(mission)
+            succ = [Outcome(space.state(k), r, d) for k, r, d in space.successors(space.key(state))]
+            assert succ == expected, model.backend
+            for action, out in zip(program.schema.actions, expected, strict=True):
+                assert model.step(state, action, mission) == out, (model.backend, action)
                 nxt = model.next_state(state, action, mission)
-                assert model.outcome(state, action, nxt, mission) == (expected.reward,
-                                                                       expected.done)  # fmt: skip
+                assert model.outcome(state, action, nxt, mission) == (out.reward, out.done)
+        if n % 10 == 0:
+            expansion_agrees(program, models[BACKENDS.index("codegen")], state, mission)
 
 
 # ----------------------------------------------------------------------------- scripted MiniGrid
