@@ -36,7 +36,7 @@ Words = tuple[str, ...]
 StepFn = Callable[[State, Words], Outcome]
 NextFn = Callable[[State, Words], State]
 OutcomeFn = Callable[[State, State, Words], tuple[int, bool]]
-FlatStepFn = Callable[[Flat, Words], tuple[Flat, int, bool]]
+ExpandFn = Callable[[Flat], list[tuple[Flat, int, bool]]]
 
 _IND = "    "
 _BINARY = {"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "//", "%"}
@@ -87,9 +87,10 @@ def generate(program: C.Program, action: str) -> Generated:
 
 
 @dataclass(frozen=True, slots=True)
-class ActionCode:
-    """One action's generated functions, compiled once: for `State`s (`generate`) or in the
-    flat form of `dsl.values.FlatSpace` (`generate_flat`; `step_in` gives one space's step)."""
+class ModuleCode:
+    """A generated module, compiled once: one action's functions on `State`s (`generate`), or
+    every action's step in the flat form of `dsl.values.FlatSpace` (`generate_expansion`;
+    `step_in` gives one space's function)."""
 
     source: str
     code: CodeType
@@ -111,34 +112,45 @@ class ActionCode:
         exec(self.code, namespace)  # only defines the generated functions
         return namespace
 
-    def step_in(self, space: FlatSpace) -> FlatStepFn:
-        """The step on the flat states of `space`: flat state, mission words -> (next flat
-        state, reward, done)."""
-        names: dict[str, Any] = {"O": space.objects, "I": space.intern}
+    def step_in(self, space: FlatSpace, words: Words) -> ExpandFn:
+        """The module's `step` on the flat states of `space`, under a mission of these words."""
+        names: dict[str, Any] = {"O": space.objects, "I": space.intern, "_W": words}
         names.update((name, space.index(fields)) for name, fields in self.tables)
-        step: FlatStepFn = self.namespace(names)["step"]
+        step: ExpandFn = self.namespace(names)["step"]
         return step
 
 
-def generate_flat(program: C.Program, action: str) -> ActionCode:
-    """`generate` for the flat form (raises `TooDeep` likewise)."""
-    return _code(program, action, flat=True)
+def generate_expansion(program: C.Program) -> ModuleCode:
+    """One module in the flat form whose function `step(state)` steps every action (in the
+    order of `Schema.actions`) from a flat state under the mission `_W` (`ModuleCode.step_in`):
+    a list of (next flat state, reward, done). Helpers that read neither the action nor `next`
+    run once for all the actions. Raises `TooDeep` likewise."""
+    mod = _Module()
+    common = _action_free(program)
+    actions = program.schema.actions
+    lines: list[str] = []
+    for k, action in enumerate(actions):
+        spec = specialize_program(program, action)
+        gen = _Gen(spec, action, program.schema, True, mod, f"f{k}_", common)
+        lines += gen.functions(program.object_var, [(f"s{k}(pre, W, K)", "step")], own_cache=False)
+    calls = ", ".join(f"s{k}(pre, W, K)" for k in range(len(actions)))
+    lines += ["def step(pre):", f"{_IND}W = _W", f"{_IND}K = list(_K0)", f"{_IND}return [{calls}]"]
+    return _compiled("\n".join(mod.header() + lines) + "\n", mod, "all actions")
 
 
-def _code(program: C.Program, action: str, *, flat: bool) -> ActionCode:
+def _code(program: C.Program, action: str, *, flat: bool) -> ModuleCode:
     spec = specialize_program(program, action)
     gen = _Gen(spec, action, program.schema, flat)
-    source = gen.module(program.object_var)
+    return _compiled(gen.module(program.object_var), gen.mod, action)
+
+
+def _compiled(source: str, mod: _Module, what: str) -> ModuleCode:
     try:
-        code = compile(source, f"<codegen {action}{' flat' if flat else ''}>", "exec")
+        code = compile(source, f"<codegen {what}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as err:  # nested past Python's limits
-        raise TooDeep(f"action {action}: {type(err).__name__}: {err}") from None
-    return ActionCode(
-        source,
-        code,
-        tuple(gen.consts.items()),
-        tuple((name, fields) for fields, name in gen.tables.items()),
-    )
+        raise TooDeep(f"{what}: {type(err).__name__}: {err}") from None
+    tables = tuple((name, fields) for fields, name in mod.tables.items())
+    return ModuleCode(source, code, tuple(mod.consts.items()), tables)
 
 
 _UNSET = _Unset()
@@ -179,41 +191,20 @@ _INLINE_SIZE = 40
 block instead of being called."""
 
 
-class _Gen:
-    """Writes the source of one specialised model; names are fresh, so each is assigned once."""
+@dataclass(slots=True)
+class _Module:
+    """What the writers of one module share: the slots of the per-step cache `K` (by helper,
+    K[0] holding the mission's helper values), of those values, and the constants' names."""
 
-    def __init__(self, spec: Specialized, action: str, schema: C.Schema, flat: bool) -> None:
-        self.spec = spec
-        self.flat = flat  # write the flat form (`dsl.values.FlatSpace`) instead of `State`s
-        self.widths = (len(schema.agent), len(schema.object))
-        self.action = action
-        self.fns = {f.name: f for f in spec.functions}
-        self.slots: dict[str, int] = {"": 0}  # K[0]: the mission's helper values
-        self.mission_slots: dict[str, int] = {}
-        self.mission_only = _mission_only(spec.functions)
-        self.consts: dict[str, frozenset[str]] = {}
-        self.tables: dict[tuple[int, ...], str] = {}  # flat form: the indexes it reads
-        self.pending: list[str] = []
-        self.written: set[str] = set()
-        self.count = 0
+    slots: dict[str, int] = field(default_factory=lambda: {"": 0})
+    mission_slots: dict[str, int] = field(default_factory=dict)
+    consts: dict[str, frozenset[str]] = field(default_factory=dict)
+    tables: dict[tuple[int, ...], str] = field(default_factory=dict)  # flat form's indexes
 
-    # ------------------------------------------------------------------ module
-
-    def module(self, var: str) -> str:
-        if self.flat:
-            tops = [self._function("step(pre, W)", var, "step")]
-        else:
-            tops = [
-                self._function("step(pre, W)", var, "step"),
-                self._function("next_state(pre, W)", var, "next"),
-                self._function("outcome(pre, post, W)", var, "outcome"),
-            ]
-        helpers: list[str] = []
-        while self.pending:
-            helpers += self._helper(self.fns[self.pending.pop()])
-        header = [f"_K0 = ({'_U, ' * len(self.slots)})"]
+    def header(self) -> list[str]:
+        lines = [f"_K0 = ({'_U, ' * len(self.slots)})"]
         if self.mission_slots:  # values of helpers that read only the mission, kept per mission
-            header += [
+            lines += [
                 "def _mission(W):",
                 f"{_IND}M = _MC.get(W)",
                 f"{_IND}if M is None:",
@@ -222,11 +213,56 @@ class _Gen:
                 f"{_IND * 2}M = _MC[W] = [_U] * {len(self.mission_slots)}",
                 f"{_IND}return M",
             ]
-        return "\n".join(header + [line for top in tops for line in top] + helpers) + "\n"
+        return lines
 
-    def _function(self, signature: str, var: str, what: str) -> list[str]:
+
+class _Gen:
+    """Writes the source of one specialised model; names are fresh, so each is assigned once.
+
+    Several actions' writers can share one module (`generate_expansion`): their helpers are
+    named apart (`prefix`), and the helpers in `common` (None: all), which read neither the
+    action nor `next`, share their cache slots, so one step's value serves every action."""
+
+    def __init__(
+        self, spec: Specialized, action: str, schema: C.Schema, flat: bool,
+        module: _Module | None = None, prefix: str = "f_", common: frozenset[str] | None = None,
+    ) -> None:  # fmt: skip
+        self.spec = spec
+        self.flat = flat  # write the flat form (`dsl.values.FlatSpace`) instead of `State`s
+        self.widths = (len(schema.agent), len(schema.object))
+        self.action = action
+        self.fns = {f.name: f for f in spec.functions}
+        self.mod = module or _Module()
+        self.prefix = prefix
+        self.common = common
+        self.mission_only = _mission_only(spec.functions)
+        self.pending: list[str] = []
+        self.written: set[str] = set()
+        self.count = 0
+
+    # ------------------------------------------------------------------ module
+
+    def module(self, var: str) -> str:
+        if self.flat:
+            tops = [("step(pre, W)", "step")]
+        else:
+            tops = [("step(pre, W)", "step"), ("next_state(pre, W)", "next"),
+                    ("outcome(pre, post, W)", "outcome")]  # fmt: skip
+        lines = self.functions(var, tops, own_cache=True)
+        return "\n".join(self.mod.header() + lines) + "\n"
+
+    def functions(self, var: str, tops: list[tuple[str, str]], own_cache: bool) -> list[str]:
+        """The lines of the functions `tops` (signature, what: "step" | "next" | "outcome")
+        and of the helpers they call; `own_cache`: each makes its `K`, else `K` is a parameter."""
+        lines = [line for sig, what in tops for line in self._function(sig, var, what, own_cache)]
+        while self.pending:
+            lines += self._helper(self.fns[self.pending.pop()])
+        return lines
+
+    def _function(self, signature: str, var: str, what: str, own_cache: bool) -> list[str]:
         b = _Block([f"def {signature}:"], _IND, _NO_NEXT)
-        b.emit("K = list(_K0)")
+        if own_cache:
+            b.emit("K = list(_K0)")
         if what in ("step", "next"):
             nxt = self._transition(var, b)
             if what == "next":
@@ -297,7 +333,9 @@ class _Gen:
 
     def _objects(self, var: str, b: _Block) -> str | None:
         """Writes the per-object rules; returns the local that will hold the list of new objects
-        (None there if no object changed), or None if the rules change no object."""
+        (None there if no object changed), or None if the rules change no object. An object
+        whose rules give back its own values is left as it is (so a step that only might
+        change objects, like `pickup` facing a wall, keeps the objects tuple)."""
         updates = self.spec.object_updates
         keys = update_keys(updates, var) if updates else ()
         if keys == ():
@@ -305,10 +343,16 @@ class _Gen:
         new, pos, o = self.fresh("N"), self.fresh("p"), self.fresh(var)
         b.emit(f"{new} = None")
         objs, body = self._loop("pre", keys, o, {}, b, pos)
-        record = self._record(o, self.widths[1], updates, {var: o}, body)
-        body.emit(f"if {new} is None:")
-        body.emit(f"{_IND}{new} = list({objs})")
-        body.emit(f"{new}[{pos}] = {record}")
+        fields = self._fields(o, self.widths[1], updates, {var: o}, body)
+        changed = [f"{fields[i]} != {o}[{i}]" for i, _ in updates if fields[i] != f"{o}[{i}]"]
+        if not changed:  # every rule keeps its field (written out, the loop has no effect)
+            body.emit("pass")
+            b.add(body)
+            return None
+        body.emit(f"if {' or '.join(changed)}:")
+        body.emit(f"{_IND}if {new} is None:")
+        body.emit(f"{_IND * 2}{new} = list({objs})")
+        body.emit(f"{_IND}{new}[{pos}] = ({', '.join(fields)},)")
         b.add(body)
         return new
 
@@ -363,12 +407,12 @@ class _Gen:
 
     def _table(self, fields: tuple[int, ...]) -> str:
         """The name of the flat form's index by `fields` (`FlatSpace.index`)."""
-        return self.tables.setdefault(fields, f"_T{len(self.tables)}")
+        return self.mod.tables.setdefault(fields, f"_T{len(self.mod.tables)}")
 
     def _helper(self, fn: C.FnDef) -> list[str]:
         env = {name: self.fresh(name) for name, _ in fn.params}
         params = "".join(f", {env[name]}" for name, _ in fn.params)
-        b = _Block([f"def f_{fn.name}(pre, post, W, K{params}):"], _IND, _POST_MAYBE)
+        b = _Block([f"def {self.prefix}{fn.name}(pre, post, W, K{params}):"], _IND, _POST_MAYBE)
         body = self.expr(fn.body, env, b)
         b.emit(f"return {body}")
         return b.lines
@@ -401,8 +445,8 @@ class _Gen:
         return name
 
     def _const(self, members: tuple[str, ...]) -> str:
-        name = f"_E{len(self.consts)}"
-        self.consts[name] = frozenset(members)
+        name = f"_E{len(self.mod.consts)}"
+        self.mod.consts[name] = frozenset(members)
         return name
 
     # ------------------------------------------------------------------ expressions
@@ -619,13 +663,17 @@ class _Gen:
         if args:
             self._need(fn)
             vals = "".join(f", {self.expr(a, env, b)}" for a in args)
-            return f"f_{fn}(pre, {post}, W, K{vals})"
+            return f"{self.prefix}{fn}(pre, {post}, W, K{vals})"
         if fn in b.known:
             return b.known[fn]
-        if fn in self.mission_only:
-            cache = f"{self._mission_values(b)}[{self.mission_slots.setdefault(fn, len(self.mission_slots))}]"
+        common = self.common is None or fn in self.common
+        slots = self.mod.mission_slots
+        if fn in self.mission_only and common:
+            cache = f"{self._mission_values(b)}[{slots.setdefault(fn, len(slots))}]"
         else:
-            cache = f"K[{self.slots.setdefault(fn, len(self.slots))}]"
+            slots = self.mod.slots
+            key = fn if common else f"{self.action}/{fn}"
+            cache = f"K[{slots.setdefault(key, len(slots))}]"
         tmp = self.fresh(fn)
         b.emit(f"{tmp} = {cache}")
         b.emit(f"if {tmp} is _U:")
@@ -635,7 +683,7 @@ class _Gen:
             value = self.expr(body, {}, inner)
         else:
             self._need(fn)
-            value = f"f_{fn}(pre, {post}, W, K)"
+            value = f"{self.prefix}{fn}(pre, {post}, W, K)"
         inner.emit(f"{tmp} = {cache} = {value}")
         b.add(inner)
         b.known[fn] = tmp
@@ -678,6 +726,28 @@ def _guarded(b: _Block, test: str, *lines: str) -> None:
     b.emit(f"if {test}:")
     for line in lines:
         b.emit(_IND + line)
+
+
+def _action_free(program: C.Program) -> frozenset[str]:
+    """The helpers of `program` whose value depends on neither the action nor `next`, even
+    through the helpers they call."""
+    free: dict[str, bool] = {}
+
+    def reads(e: C.Expr) -> bool:
+        match e:
+            case C.ActionRef() | C.StateRef("post"):
+                return True
+            case C.CallE(fn, _) if not is_free(fn):
+                return True
+            case _:
+                return any(reads(c) for c in children(e))
+
+    def is_free(fn: str) -> bool:
+        if fn not in free:
+            free[fn] = not reads(program.function(fn).body)
+        return free[fn]
+
+    return frozenset(f.name for f in program.functions if is_free(f.name))
 
 
 def _mission_only(functions: tuple[C.FnDef, ...]) -> frozenset[str]:

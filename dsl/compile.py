@@ -22,12 +22,12 @@ from types import MappingProxyType
 from typing import Any, Literal, assert_never
 
 from dsl import core as C
-from dsl.codegen import ActionCode, Generated, TooDeep, generate, generate_flat
+from dsl.codegen import Generated, ModuleCode, TooDeep, generate, generate_expansion
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
 from dsl.keys import Key, object_keys, update_keys
 from dsl.simplify import specialize_program
-from dsl.values import Flat, FlatSpace, Mission, Outcome, Record, State
+from dsl.values import FlatSpace, Mission, Outcome, Record, State
 
 Frame = list[Any]
 Code = Callable[[Frame], Any]
@@ -104,7 +104,7 @@ class CompiledModel:
         actions = program.schema.actions
         self._variants: dict[str, _Variant] = {}
         self._generated: dict[str, Generated] = {}
-        self._flat: dict[str, ActionCode] | None = None  # generated for the first `expansion`
+        self._flat: ModuleCode | None = None  # generated for the first `expansion`
         self._flat_tried = False
         match backend:
             case "closures":
@@ -139,21 +139,15 @@ class CompiledModel:
 
             return Expansion(_same, successors, _same)
         space = FlatSpace(len(self.program.schema.agent))
-        steps = [flat[a].step_in(space) for a in actions]
-        words = mission.words
+        return Expansion(space.flat, flat.step_in(space, mission.words), space.state)
 
-        def flat_successors(state: Flat) -> list[tuple[Flat, int, bool]]:
-            return [f(state, words) for f in steps]
-
-        return Expansion(space.flat, flat_successors, space.state)
-
-    def _flat_code(self) -> dict[str, ActionCode] | None:
-        """The flat form's code of every action, or None where some action has none (closures,
-        or nesting Python cannot compile)."""
+    def _flat_code(self) -> ModuleCode | None:
+        """The flat form's code of all actions (`dsl.codegen.generate_expansion`), or None where
+        there is none (closures, or nesting Python cannot compile)."""
         if not self._flat_tried and len(self._generated) == len(self.program.schema.actions):
             self._flat_tried = True
             with contextlib.suppress(TooDeep):
-                self._flat = {a: generate_flat(self.program, a) for a in self._generated}
+                self._flat = generate_expansion(self.program)
         return self._flat
 
     def _variant(self, action: str) -> _Variant:
