@@ -49,31 +49,33 @@ def bfs_plan(
     timeout: float = 60.0,
 ) -> Search:
     """A shortest plan of at most `horizon` actions reaching reward > 0 with done, or none.
-    States are keyed as `model.expansion` says (flat tuples with generated code)."""
+    States are keyed as `model.expansion` says (flat tuples with generated code) and searched
+    one depth at a time."""
     actions = model.program.schema.actions
     space = model.expansion(mission)
     successors = space.successors
     first = space.key(start)
     parents: dict[Hashable, tuple[Hashable, str] | None] = {first: None}
-    frontier: deque[tuple[Hashable, int]] = deque([(first, 0)])
     deadline = time.monotonic() + timeout
     expanded = 0
-    while frontier:
-        key, depth = frontier.popleft()
-        if depth >= horizon:
-            continue
-        expanded += 1
-        if (stop := over_budget(expanded, max_nodes, deadline, timeout)) is not None:
-            return stop
-        for action, (nxt, reward, done) in zip(actions, successors(key), strict=True):
-            if done:
-                if reward > 0:
-                    return Search("sat", (*path_to(parents, key), action), expanded)
-                continue
-            if nxt in parents:
-                continue
-            parents[nxt] = (key, action)
-            frontier.append((nxt, depth + 1))
+    level = [first]
+    for _ in range(horizon):
+        after: list[Hashable] = []
+        for key in level:
+            expanded += 1
+            check = expanded > max_nodes or not expanded % 256  # what over_budget reads
+            if check and (stop := over_budget(expanded, max_nodes, deadline, timeout)):
+                return stop
+            for i, (nxt, reward, done) in enumerate(successors(key)):
+                if done:
+                    if reward > 0:
+                        return Search("sat", (*path_to(parents, key), actions[i]), expanded)
+                elif nxt not in parents:
+                    parents[nxt] = (key, actions[i])
+                    after.append(nxt)
+        if not after:
+            break
+        level = after
     return Search("unsat", (), expanded)
 
 
