@@ -2,11 +2,14 @@
 
 One job per environment. It records random-policy transitions once, then replays the same steps
 through the reference model (`models/*.wc`) compiled by each backend of `dsl.compile` (closures,
-generated code; `compiled_model` is the default one), the reference interpreter, the raw
-environment's `step` and the object-centric adapter's `step`, and reports microseconds per step.
-Then it plans in the compiled reference model (default backend) from the starts of a few seeds
-with BFS, A* (Manhattan heuristic) and MCTS, and with BFS in the model of every other backend
-(`bfs_closures`, ...), and reports node expansions per second, plan length and status.
+generated code; `compiled_model` is the default one), through the default model as the planners
+step it (`expansion`: all actions from each state, flat states; per action step), the reference
+interpreter, the raw environment's `step` and the object-centric adapter's `step`, and reports
+microseconds per step. Then it plans in the compiled reference model (default backend) from the
+starts of a few seeds with BFS, A* (Manhattan heuristic) and MCTS, and with BFS in the model of
+every other backend (`bfs_closures`: `State` keys, the figure before the code generator), and
+reports node expansions per second of wall-clock and of CPU time (the machine is shared),
+plan length and status.
 
     worldcoder-bench --only throughput [--quick]
 
@@ -38,7 +41,7 @@ def jobs(quick: bool) -> list[Job]:
 
 
 def run_job(params: dict[str, Any]) -> dict[str, Any]:
-    from bench.step_speed import record_steps, time_adapter, time_raw_env
+    from bench.step_speed import record_steps, time_adapter, time_expansion, time_raw_env
     from dsl.check import check_file
     from dsl.compile import BACKENDS, DEFAULT_BACKEND, compile_program
     from dsl.interp import run_step
@@ -62,6 +65,7 @@ def run_job(params: dict[str, Any]) -> dict[str, Any]:
         "steps": n, "objects": len(inputs[0][0].objects), "default_backend": DEFAULT_BACKEND,
         "us_per_step": {
             "compiled_model": compiled[f"{DEFAULT_BACKEND}_model"], **compiled,
+            "expansion": time_expansion(models[DEFAULT_BACKEND], inputs),
             "interpreter": interp,
             "env_step": 1e6 * time_raw_env(env, records, seed) / n,
             "adapter_step": 1e6 * time_adapter(env, records, seed) / n,
@@ -92,7 +96,7 @@ def _planners(
             state, mission = make_env(env).reset(seed=seed)
             start, goal = state_from_json(schema, state), Mission.of(mission)
             kw: dict[str, Any] = {"max_nodes": 2_000_000, "timeout": params["plan_timeout"]}
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             if planner == "bfs":
                 found = bfs_plan(model, start, goal, 200, **kw)
             elif planner == "astar":
@@ -101,9 +105,10 @@ def _planners(
                 )
             else:
                 found = mcts_plan(model, start, goal, 200, seed=seed, **kw)
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             runs.append({"seed": seed, "status": found.status, "plan_length": len(found.plan),
                          "expanded": found.expanded, "seconds": round(seconds, 4),
+                         "cpu_seconds": round(cpu, 4),
                          "expansions_per_second": found.expanded / max(seconds, 1e-9)})  # fmt: skip
         out[planner] = runs
     return out
@@ -118,10 +123,16 @@ def summarize(rows: list[dict[str, Any]], out_dir: Path, quick: bool) -> dict[st
                 r["result"]["us_per_step"]["interpreter"] / r["result"]["us_per_step"]["compiled_model"], 1),
             "compiled_speedup_over_env_step": round(
                 r["result"]["us_per_step"]["env_step"] / r["result"]["us_per_step"]["compiled_model"], 1),
+            "expansion_speedup_over_env_step": round(
+                r["result"]["us_per_step"]["env_step"] / r["result"]["us_per_step"]["expansion"], 1),
             "codegen_speedup_over_closures": round(
                 r["result"]["us_per_step"]["closures_model"] / r["result"]["us_per_step"]["codegen_model"], 1),
             "expansions_per_second": {
                 p: round(sum(x["expanded"] for x in runs) / max(1e-9, sum(x["seconds"] for x in runs)))
+                for p, runs in r["result"]["planners"].items()
+            },
+            "expansions_per_cpu_second": {
+                p: round(sum(x["expanded"] for x in runs) / max(1e-9, sum(x["cpu_seconds"] for x in runs)))
                 for p, runs in r["result"]["planners"].items()
             },
         }
@@ -141,10 +152,12 @@ def _plot(table: dict[str, Any], path: Path) -> None:
     envs = list(table)
     labels = [e.replace("MiniGrid-", "") for e in envs]
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
-    kinds = ("closures_model", "codegen_model", "interpreter", "env_step", "adapter_step")
+    kinds = ("closures_model", "codegen_model", "expansion", "interpreter", "env_step",
+             "adapter_step")  # fmt: skip
+    w = 0.8 / len(kinds)
     for k, kind in enumerate(kinds):
-        xs = [i + (k - 2) * 0.16 for i in range(len(envs))]
-        ax.bar(xs, [table[e]["us_per_step"][kind] for e in envs], 0.16, label=kind)
+        xs = [i + (k - (len(kinds) - 1) / 2) * w for i in range(len(envs))]
+        ax.bar(xs, [table[e]["us_per_step"][kind] for e in envs], w, label=kind)
     ax.set_xticks(range(len(envs)), labels, rotation=20)
     ax.set(yscale="log", ylabel="microseconds per step (log)", title="one step")
     ax.legend()
