@@ -109,6 +109,11 @@ Flat = tuple[Any, ...]
 """A state in the flat form of a `FlatSpace`: the agent's fields, then the objects' number."""
 
 
+TABLES_KEPT = 4096
+"""Objects tuples a `FlatIndex` keeps tables of; it starts again from none past that, so a
+search through many object configurations (Sokoban) does not keep a table for each."""
+
+
 class FlatSpace:
     """The flat form of the states of one search: a state is a plain tuple of the agent's fields
     followed by the number of its objects tuple in this space, so a planner hashes and compares
@@ -120,10 +125,11 @@ class FlatSpace:
     search that uses it.
     """
 
-    __slots__ = ("_ids", "_indexes", "objects", "width")
+    __slots__ = ("_ids", "_indexes", "kept", "objects", "width")
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, kept: int = TABLES_KEPT) -> None:
         self.width = width  # the number of agent fields: the objects' number is at this index
+        self.kept = kept  # tables an index keeps (`FlatIndex`)
         self.objects: list[tuple[Record, ...]] = []
         self._ids: dict[tuple[Record, ...], int] = {}
         self._indexes: dict[tuple[int, ...], FlatIndex] = {}
@@ -148,28 +154,26 @@ class FlatSpace:
         `State.positions`)."""
         found = self._indexes.get(fields)
         if found is None:
-            found = self._indexes[fields] = FlatIndex(self.objects, fields)
+            found = self._indexes[fields] = FlatIndex(self.objects, fields, self.kept)
         return found
-
-
-TABLES_KEPT = 4096
-"""Objects tuples a `FlatIndex` keeps tables of; it starts again from none past that, so a
-search through many object configurations (Sokoban) does not keep a table for each."""
 
 
 class FlatIndex(dict[int, dict[Any, tuple[int, ...]]]):
     """Per objects number of a `FlatSpace`, its objects' positions by the values of `fields`
-    (a table made when first asked for)."""
+    (a table made when first asked for; past `kept` tables, all are dropped)."""
 
-    __slots__ = ("fields", "objects")
+    __slots__ = ("fields", "kept", "objects")
 
-    def __init__(self, objects: list[tuple[Record, ...]], fields: tuple[int, ...]) -> None:
+    def __init__(
+        self, objects: list[tuple[Record, ...]], fields: tuple[int, ...], kept: int
+    ) -> None:
         super().__init__()
         self.objects = objects
         self.fields = fields
+        self.kept = kept
 
     def __missing__(self, number: int) -> dict[Any, tuple[int, ...]]:
-        if len(self) >= TABLES_KEPT:
+        if len(self) >= self.kept:
             self.clear()
         table = self[number] = _index(self.objects[number], self.fields)
         return table

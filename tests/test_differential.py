@@ -63,6 +63,7 @@ def test_codegen_hands_code_nested_past_pythons_limits_to_the_closures() -> None
     for state in (State((0, 0, 0, "none"), ()), State((0, 0, 0, "none"), (DOOR,)),
                   State((0, 0, 0, "none"), ((*DOOR[:4], True),))):  # fmt: skip
         assert model.step(state, "left", mission) == run_step(program, state, "left", mission)
+        expansion_agrees(program, model, state, mission, 1)  # on States, as closures are
 
 
 def test_helper_values_kept_per_mission_follow_the_mission() -> None:

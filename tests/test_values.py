@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from dsl.check import check_text
 from dsl.values import (
     DataError,
+    FlatSpace,
     Mission,
     Outcome,
     State,
@@ -79,6 +80,33 @@ def test_positions_scan_then_index_and_find_the_same_objects(
             expect = [p for p, obj in enumerate(state.objects)
                       if all(obj[f] == o[f] for f in fields)]  # fmt: skip
             assert list(probe.positions(fields, wanted)) == expect
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(states(max_objects=6), min_size=1, max_size=6),
+       st.sampled_from([(2,), (2, 3), (0, 2, 3), (4,)]), st.integers(1, 3))  # fmt: skip
+def test_a_flat_space_numbers_equal_objects_once_and_its_index_finds_them(
+    many: list[State], fields: tuple[int, ...], kept: int
+) -> None:
+    """Flat states are (agent fields, objects number): equal exactly when the states are, and
+    turned back into equal states; the index finds the objects a scan finds, also after it has
+    dropped its tables (more objects tuples than `kept`)."""
+    space = FlatSpace(4, kept)
+    flats = [space.flat(s) for s in many]
+    for s, f in zip(many, flats, strict=True):
+        assert space.state(f) == s and space.flat(State(s.agent, tuple(s.objects))) == f
+        for t, g in zip(many, flats, strict=True):
+            assert (f == g) == (s == t)
+    index = space.index(fields)
+    for _ in range(2):
+        for s, f in zip(many, flats, strict=True):
+            for o in s.objects:
+                wanted = o[fields[0]] if len(fields) == 1 else tuple(o[i] for i in fields)
+                expect = [
+                    p for p, obj in enumerate(s.objects) if all(obj[i] == o[i] for i in fields)
+                ]
+                assert list(index[f[4]].get(wanted, ())) == expect
+        assert len(index) <= kept
 
 
 def test_an_outcome_matches_exactly_when_it_has_no_differences() -> None:
