@@ -78,10 +78,11 @@ def _find(words: Words, k: int, members: frozenset[str]) -> str | None:
     return named[k] if 0 <= k < len(named) else None
 
 
-def generate(program: C.Program, action: str) -> Generated:
-    """The compiled functions of `program` with `action` fixed (the program must be a model);
-    raises `TooDeep` if Python cannot compile them."""
-    code = _code(program, action, flat=False)
+def generate(program: C.Program, action: str, spec: Specialized | None = None) -> Generated:
+    """The compiled functions of `program` with `action` fixed (the program must be a model;
+    `spec`: its `specialize_program` for the action, if already made); raises `TooDeep` if
+    Python cannot compile them."""
+    code = _code(program, action, spec or specialize_program(program, action), flat=False)
     namespace = code.namespace({"State": State, "Outcome": Outcome})
     return Generated(code.source, namespace["step"], namespace["next_state"], namespace["outcome"])
 
@@ -120,17 +121,20 @@ class ModuleCode:
         return step
 
 
-def generate_expansion(program: C.Program) -> ModuleCode:
+def generate_expansion(
+    program: C.Program, specs: Mapping[str, Specialized] | None = None
+) -> ModuleCode:
     """One module in the flat form whose function `step(state)` steps every action (in the
     order of `Schema.actions`) from a flat state under the mission `_W` (`ModuleCode.step_in`):
     a list of (next flat state, reward, done). Helpers that read neither the action nor `next`
-    run once for all the actions. Raises `TooDeep` likewise."""
+    run once for all the actions. `specs`: the specialised program per action, if already
+    made. Raises `TooDeep` likewise."""
     mod = _Module()
     common = _action_free(program)
     actions = program.schema.actions
     lines: list[str] = []
     for k, action in enumerate(actions):
-        spec = specialize_program(program, action)
+        spec = specs[action] if specs else specialize_program(program, action)
         gen = _Gen(spec, action, program.schema, True, mod, f"f{k}_", common)
         lines += gen.functions(program.object_var, [(f"s{k}(pre, W, K)", "step")], own_cache=False)
     calls = ", ".join(f"s{k}(pre, W, K)" for k in range(len(actions)))
@@ -138,8 +142,7 @@ def generate_expansion(program: C.Program) -> ModuleCode:
     return _compiled("\n".join(mod.header() + lines) + "\n", mod, "all actions")
 
 
-def _code(program: C.Program, action: str, *, flat: bool) -> ModuleCode:
-    spec = specialize_program(program, action)
+def _code(program: C.Program, action: str, spec: Specialized, *, flat: bool) -> ModuleCode:
     gen = _Gen(spec, action, program.schema, flat)
     return _compiled(gen.module(program.object_var), gen.mod, action)
 

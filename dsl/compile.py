@@ -26,7 +26,7 @@ from dsl.codegen import Generated, ModuleCode, TooDeep, generate, generate_expan
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
 from dsl.keys import Key, object_keys, update_keys
-from dsl.simplify import specialize_program
+from dsl.simplify import Specialized, specialize_program
 from dsl.values import FlatSpace, Mission, Outcome, Record, State
 
 Frame = list[Any]
@@ -106,13 +106,15 @@ class CompiledModel:
         self._generated: dict[str, Generated] = {}
         self._flat: ModuleCode | None = None  # generated for the first `expansion`
         self._flat_tried = False
+        self._specs: dict[str, Specialized] = {}  # codegen: kept for the flat form
         match backend:
             case "closures":
                 self._variants = {a: _Variant(program, a) for a in actions}
             case "codegen":
+                self._specs = {a: specialize_program(program, a) for a in actions}
                 for a in actions:
                     try:
-                        self._generated[a] = generate(program, a)
+                        self._generated[a] = generate(program, a, self._specs[a])
                     except TooDeep:  # rare: nesting Python cannot compile; closures can run it
                         self._variants[a] = _Variant(program, a)
             case _:
@@ -147,7 +149,7 @@ class CompiledModel:
         if not self._flat_tried and len(self._generated) == len(self.program.schema.actions):
             self._flat_tried = True
             with contextlib.suppress(TooDeep):
-                self._flat = generate_expansion(self.program)
+                self._flat = generate_expansion(self.program, self._specs)
         return self._flat
 
     def _variant(self, action: str) -> _Variant:
