@@ -1,4 +1,4 @@
-"""Code generation: checked model (`dsl.core`) -> Python source -> one code object per action.
+"""Code generation: checked model (`dsl.core`) -> Python source -> code objects, compiled once.
 
 The second backend of `dsl.compile` (selected with `compile_program(program, backend="codegen")`).
 For each action the model is specialised (`dsl.simplify.specialize_program`) and written out as
@@ -15,6 +15,12 @@ as Python's. Parameterless helpers are functions whose results are cached for th
 a list `K` (one slot each); helpers with parameters that `dsl.simplify` did not inline are plain
 functions. Errors are those of the interpreter: `RunError` for `next` outside reward and done
 and for a hole (both also refused before running).
+
+For the planners, `generate_expansion` writes one module for all actions in the flat form of
+`dsl.values.FlatSpace`: a state is a tuple (agent fields, objects number), read as `pre[i]` and
+`O[pre[n]]`, objects found by the space's indexes (`_T0[number].get(values, ())`), a changed
+objects tuple numbered by `I`. Its `step(state)` steps every action in turn, and the helpers
+that read neither the action nor `next` share one cache slot, so they run once per state.
 """
 
 from __future__ import annotations

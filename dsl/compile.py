@@ -11,6 +11,10 @@ Where `dsl.keys` finds field equalities that a quantifier's condition, or the ch
 per-object rule, needs (`o.x == fx() and o.y == fy()`), only the objects whose fields match are
 visited; the others are skipped without running any closure on them. `ExprCompiler` (free-standing
 expressions) always uses closures.
+
+Planners step a model through `CompiledModel.expansion(mission)`: every action from a state at
+once. With generated code its states are flat tuples (`dsl.values.FlatSpace`) that hash and
+compare in C; with closures they are the `State`s themselves.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ field name. Reading checks every value against the schema and reports FILE:LINE 
 path of anything wrong; unknown extra keys of a transition are kept, never dropped.
 `Outcome.matches` / `Outcome.differences` are the one definition of a prediction reproducing an
 observed transition (the learner, the solver's consistency check and `validate` all use them).
+`FlatSpace` holds the planners' flat form of the states of one search (plain tuples).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Explicit-state planning on a compiled model: breadth-first search with state hashing.
 
+States are the keys of `CompiledModel.expansion` (flat tuples with generated code), so the
+visited set hashes a few scalars per state.
+
 The second engine of the plan query (the first is Z3 bounded model checking in
 `solver.queries`); both return a shortest action list after which the model's reward is positive
 and done holds, so a test can hold them to agreement.
