@@ -32,17 +32,13 @@ class DataError(ValueError):
 
 class _ObjectsInfo:
     """What is known about one objects tuple, shared by the states that have it (see `State`):
-    its hash, and per set of fields either how often it was searched or its index."""
+    its hash (0 until computed). Nothing bigger is kept per objects tuple: a search through
+    many object configurations keeps a state for each (see `FlatSpace` for indexes)."""
 
-    __slots__ = ("hash", "index")
+    __slots__ = ("hash",)
 
     def __init__(self) -> None:
         self.hash = 0
-        self.index: dict[tuple[int, ...], int | dict[Any, tuple[int, ...]]] = {}
-
-
-INDEX_AFTER = 3
-"""Searches of one objects tuple by one set of fields that scan it before it is indexed by them."""
 
 
 @dataclass(frozen=True, init=False)
@@ -52,10 +48,8 @@ class State:
     Planners hash every state they reach, often more than once, so the hash is computed once and
     kept (in slots that are not fields: equality, `repr` and `dataclasses.replace` ignore them,
     and a pickle leaves them out, as string hashes differ between processes). States made by
-    `with_agent` have the objects of another and share what is known about them: their hash and
-    the indexes `positions` builds, so the successors of a state in a search find objects by
-    field values without scanning. States are made often (one per model step), so `__init__`
-    fills the slots through their descriptors directly.
+    `with_agent` have the objects of another and share their hash. States are made often (one
+    per model step), so `__init__` fills the slots through their descriptors directly.
     """
 
     __slots__ = ("_hash", "_info", "agent", "objects")
@@ -103,7 +97,7 @@ class State:
     def positions(self, fields: tuple[int, ...], values: Any) -> Sequence[int]:
         """Positions, in order, of the objects whose `fields` equal `values` (the value itself
         when there is one field, else a tuple of values in the order of `fields`)."""
-        return _positions(self._objects_info().index, self.objects, fields, values)
+        return _scan(self.objects, fields, values)
 
 
 Flat = tuple[Any, ...]
@@ -178,25 +172,6 @@ class FlatIndex(dict[int, dict[Any, tuple[int, ...]]]):
             self.clear()
         table = self[number] = _index(self.objects[number], self.fields)
         return table
-
-
-def _positions(
-    index: dict[tuple[int, ...], int | dict[Any, tuple[int, ...]]],
-    objects: tuple[Record, ...],
-    fields: tuple[int, ...],
-    values: Any,
-) -> Sequence[int]:
-    """Positions of the objects whose `fields` equal `values`: scanned while `index` (what is
-    known about `objects`) has counted fewer than `INDEX_AFTER` searches by these fields, then
-    from the index it keeps."""
-    table = index.get(fields, 0)
-    if isinstance(table, int):
-        if table < INDEX_AFTER:
-            index[fields] = table + 1
-            return _scan(objects, fields, values)
-        table = _index(objects, fields)
-        index[fields] = table
-    return table.get(values, ())
 
 
 def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], values: Any) -> list[int]:
