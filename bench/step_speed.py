@@ -2,8 +2,10 @@
 
 For each environment, random-policy transitions are recorded once; then the same steps are
 replayed through (1) the raw gymnasium `env.step` (same seeds, same actions), (2) the object-
-centric adapter's `step` (env.step plus state extraction), (3) the compiled reference model,
-(4) the interpreter. Writes step_speed.json and step_speed.png to a new runs/step_speed-TIME/,
+centric adapter's `step` (env.step plus state extraction), (3) the compiled reference model's
+`step` on `State`s, once per backend (`closures_model`, `codegen_model`; `compiled_model` is the
+default backend's), (4) the model as the planners step it (`expansion`: every action from each
+recorded state on flat states, per action step), (5) the interpreter. Writes step_speed.json and step_speed.png to a new runs/step_speed-TIME/,
 to DIR, or with --record to bench/results/ (the recorded results; `bench.outputs`).
 
     python bench/step_speed.py [--steps 3000] [--envs MiniGrid-DoorKey-8x8-v0,...] [--out DIR | --record]
@@ -12,7 +14,9 @@ to DIR, or with --record to bench/results/ (the recorded results; `bench.outputs
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import platform
 import sys
 import time
@@ -23,7 +27,7 @@ import gymnasium
 
 from bench.outputs import add_output_flags, output_dir
 from dsl.check import check_file
-from dsl.compile import compile_program
+from dsl.compile import BACKENDS, DEFAULT_BACKEND, CompiledModel, Expansion, compile_program
 from dsl.interp import run_step
 from dsl.values import Mission, State, state_from_json
 from worldcoder.domains import env_domain
@@ -47,6 +51,25 @@ def record_steps(env_id: str, steps: int, seed: int) -> list[dict[str, Any]]:
         if len(out) >= steps:
             break
     return out
+
+
+def time_expansion(model: CompiledModel, inputs: list[tuple[State, str, Mission]]) -> float:
+    """Microseconds per model step as the planners take them (`CompiledModel.expansion`: every
+    action from a state at once, on flat states with generated code), from the recorded states;
+    their keys are made before the clock starts, as a search makes each key once."""
+    spaces: dict[tuple[str, ...], Expansion] = {}
+    keyed = []
+    for state, _, mission in inputs:
+        space = spaces.get(mission.words)
+        if space is None:
+            space = spaces[mission.words] = model.expansion(mission)
+        keyed.append((space.successors, space.key(state)))
+    gc.collect()  # earlier garbage is not collected on this clock
+    t0 = time.perf_counter()
+    for successors, key in keyed:
+        successors(key)
+    seconds = time.perf_counter() - t0
+    return 1e6 * seconds / max(1, len(keyed) * len(model.program.schema.actions))
 
 
 def raw_env(env_id: str) -> Any:
@@ -99,16 +122,19 @@ def main() -> None:
     rows = []
     for env_id in args.envs.split(","):
         program = check_file(env_domain(env_id).reference_path)
-        model = compile_program(program)
+        models = {b: compile_program(program, b) for b in BACKENDS}
         records = record_steps(env_id, args.steps, args.seed)
         inputs: list[tuple[State, str, Mission]] = [
             (state_from_json(program.schema, r["state"]), r["action"], Mission.of(r["mission"]))
             for r in records
         ]
-        t0 = time.perf_counter()
-        for s, a, m in inputs:
-            model.step(s, a, m)
-        compiled = time.perf_counter() - t0
+        n = len(records)
+        per_backend = {}
+        for backend, model in models.items():
+            t0 = time.perf_counter()
+            for s, a, m in inputs:
+                model.step(s, a, m)
+            per_backend[f"{backend}_model"] = 1e6 * (time.perf_counter() - t0) / n
         few = inputs[: args.interp_steps]
         t0 = time.perf_counter()
         for s, a, m in few:
@@ -116,13 +142,14 @@ def main() -> None:
         interp = time.perf_counter() - t0
         raw = time_raw_env(env_id, records, args.seed)
         adapter = time_adapter(env_id, records, args.seed)
-        n = len(records)
         row = {
             "env": env_id,
             "steps": n,
             "objects": len(inputs[0][0].objects),
             "us_per_step": {
-                "compiled_model": 1e6 * compiled / n,
+                "compiled_model": per_backend[f"{DEFAULT_BACKEND}_model"],
+                **per_backend,
+                "expansion": time_expansion(models[DEFAULT_BACKEND], inputs),
                 "interpreter": 1e6 * interp / len(few),
                 "env_step": 1e6 * raw / n,
                 "adapter_step": 1e6 * adapter / n,
@@ -131,13 +158,18 @@ def main() -> None:
         rows.append(row)
         us = row["us_per_step"]
         print(
-            f"{env_id:32s} objects={row['objects']:4d} compiled={us['compiled_model']:8.1f}us "
+            f"{env_id:32s} objects={row['objects']:4d} closures={us['closures_model']:6.1f}us "
+            f"codegen={us['codegen_model']:6.1f}us expansion={us['expansion']:5.2f}us "
             f"interp={us['interpreter']:9.1f}us env.step={us['env_step']:7.1f}us "
             f"adapter={us['adapter_step']:7.1f}us"
         )
     result = {
         "command": "python " + " ".join(["bench/step_speed.py", *sys.argv[1:]]),
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_end": list(os.getloadavg()),
+        },
         "results": rows,
     }
     (out / "step_speed.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -150,11 +182,12 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    kinds = ["compiled_model", "interpreter", "env_step", "adapter_step"]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    width = 0.2
+    kinds = ["closures_model", "codegen_model", "expansion", "interpreter", "env_step",
+             "adapter_step"]  # fmt: skip
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    width = 0.8 / len(kinds)
     for k, kind in enumerate(kinds):
-        xs = [i + (k - 1.5) * width for i in range(len(rows))]
+        xs = [i + (k - (len(kinds) - 1) / 2) * width for i in range(len(rows))]
         ax.bar(xs, [r["us_per_step"][kind] for r in rows], width, label=kind)
     ax.set_xticks(range(len(rows)), [r["env"].replace("MiniGrid-", "") for r in rows], rotation=20)
     ax.set_yscale("log")

@@ -4,7 +4,10 @@ module  = parse_module(text, path)          # dsl.syntax tree, positions attache
 program = check_file("models/minigrid.wc")  # dsl.core program (imports followed)
 text    = pretty(module)                    # canonical text; parse(pretty(m)) == m
 outcome = run_step(program, state, action, mission)        # reference interpreter
-model   = compile_program(program); model.step(state, action, mission)  # fast closures
+model   = compile_program(program); model.step(state, action, mission)  # generated code (or
+          # backend="closures"); both agree with the interpreter
+space   = model.expansion(mission); space.successors(space.key(state))   # planners: every
+          # action at once, on flat states (tuples) with generated code
 data    = read_dataset(program.schema, "data.jsonl")        # JSONL transitions
 """
 

@@ -1,28 +1,37 @@
-"""The compiler: checked program (`dsl.core`) -> fast Python closures. No text is ever evaluated.
+"""The compiler: checked program (`dsl.core`) -> a fast `CompiledModel`. No outside text is run.
 
-Each expression becomes a closure over its compiled children, taking one `Frame` (a list):
+Two backends keep the interpreter's meaning. "codegen" (the default) has `dsl.codegen` write
+Python source per action and compile it once. "closures" (this module) turns each expression into
+a closure over its compiled children, taking one `Frame` (a list):
 slots 0..4 hold the state before, the state after, the action, the mission words and a per-step
 cache; each variable gets its own slot, fixed at compile time, so no name lookups happen at run
 time. Calls of helpers without parameters depend only on the step, so their results are cached
 per step: a helper like `front_blocked()` used in the per-object rule runs once, not per object.
 Where `dsl.keys` finds field equalities that a quantifier's condition, or the change of a
 per-object rule, needs (`o.x == fx() and o.y == fy()`), only the objects whose fields match are
-visited; the others are skipped without running any closure on them.
+visited; the others are skipped without running any closure on them. `ExprCompiler` (free-standing
+expressions) always uses closures.
+
+Planners step a model through `CompiledModel.expansion(mission)`: every action from a state at
+once. With generated code its states are flat tuples (`dsl.values.FlatSpace`) that hash and
+compare in C; with closures they are the `State`s themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, assert_never
+from typing import Any, Literal, assert_never
 
 from dsl import core as C
+from dsl.codegen import Generated, ModuleCode, TooDeep, generate, generate_expansion
 from dsl.errors import RunError
 from dsl.interp import apply_prim, check_action, require_model, unfilled_message
 from dsl.keys import Key, object_keys, update_keys
-from dsl.simplify import specialize_program
-from dsl.values import Mission, Outcome, Record, State
+from dsl.simplify import Specialized, specialize_program
+from dsl.values import FlatSpace, Mission, Outcome, Record, State
 
 Frame = list[Any]
 Code = Callable[[Frame], Any]
@@ -59,27 +68,93 @@ class CompiledFn:
     arity: int
 
 
+Backend = Literal["closures", "codegen"]
+"""How a model is compiled: closures over a frame (this module) or generated Python source
+(`dsl.codegen`); both keep the interpreter's meaning."""
+BACKENDS: tuple[Backend, ...] = ("closures", "codegen")
+DEFAULT_BACKEND: Backend = "codegen"
+
 KeyCode = tuple[tuple[int, ...], tuple[Code, ...]]
 """One `dsl.keys.Key` compiled: its fields and the code of the values they must equal."""
 
 
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """How a planner steps a model from the states of one search, for one mission
+    (`CompiledModel.expansion`): states are turned into hashable keys once (`key`), every action
+    is stepped from a key at once (`successors`: (next key, reward, done) per action, in the
+    order of `Schema.actions`), and keys are turned back into states (`state`). Generated code
+    keys states by their flat form (`dsl.values.FlatSpace`), which hashes in C; otherwise the
+    keys are the `State`s themselves."""
+
+    key: Callable[[State], Hashable]
+    successors: Callable[[Any], list[tuple[Any, int, bool]]]
+    state: Callable[[Any], State]
+
+
 class CompiledModel:
-    """A checked model compiled to closures, specialised once per action (see `dsl.simplify`).
+    """A checked model compiled, specialised once per action (see `dsl.simplify`), to closures
+    or (backend "codegen") to generated Python functions (`dsl.codegen`).
 
     `step` predicts the next state, reward and done. Per-object rules that fold to "keep the
-    value" for an action are dropped, so e.g. turning costs nothing per object.
+    value" for an action are dropped, so e.g. turning costs nothing per object. `expansion` is
+    the planners' way in: all actions at once, on flat states with generated code.
     """
 
-    def __init__(self, program: C.Program) -> None:
+    def __init__(self, program: C.Program, backend: Backend = DEFAULT_BACKEND) -> None:
         require_model(program)
         self.program = program
+        self.backend = backend
         actions = program.schema.actions
-        self._variants = {a: _Variant(program, a) for a in actions}
+        self._variants: dict[str, _Variant] = {}
+        self._generated: dict[str, Generated] = {}
+        self._flat: ModuleCode | None = None  # generated for the first `expansion`
+        self._flat_tried = False
+        self._specs: dict[str, Specialized] = {}  # codegen: kept for the flat form
+        match backend:
+            case "closures":
+                self._variants = {a: _Variant(program, a) for a in actions}
+            case "codegen":
+                self._specs = {a: specialize_program(program, a) for a in actions}
+                for a in actions:
+                    try:
+                        self._generated[a] = generate(program, a, self._specs[a])
+                    except TooDeep:  # rare: nesting Python cannot compile; closures can run it
+                        self._variants[a] = _Variant(program, a)
+            case _:
+                assert_never(backend)
 
     def step(self, state: State, action: str, mission: Mission) -> Outcome:
+        gen = self._generated.get(action)
+        if gen is not None:
+            return gen.step(state, mission.words)
         nxt = self.next_state(state, action, mission)
         reward, done = self.outcome(state, action, nxt, mission)
         return Outcome(nxt, reward, done)
+
+    def expansion(self, mission: Mission) -> Expansion:
+        """A fresh `Expansion` for one search under `mission`."""
+        actions = self.program.schema.actions
+        flat = self._flat_code()
+        if flat is None:
+            step = self.step
+
+            def successors(state: State) -> list[tuple[State, int, bool]]:
+                outs = [step(state, a, mission) for a in actions]
+                return [(o.next_state, o.reward, o.done) for o in outs]
+
+            return Expansion(_same, successors, _same)
+        space = FlatSpace(len(self.program.schema.agent))
+        return Expansion(space.flat, flat.step_in(space, mission.words), space.state)
+
+    def _flat_code(self) -> ModuleCode | None:
+        """The flat form's code of all actions (`dsl.codegen.generate_expansion`), or None where
+        there is none (closures, or nesting Python cannot compile)."""
+        if not self._flat_tried and len(self._generated) == len(self.program.schema.actions):
+            self._flat_tried = True
+            with contextlib.suppress(TooDeep):
+                self._flat = generate_expansion(self.program, self._specs)
+        return self._flat
 
     def _variant(self, action: str) -> _Variant:
         variant = self._variants.get(action)
@@ -89,6 +164,9 @@ class CompiledModel:
         return variant
 
     def next_state(self, state: State, action: str, mission: Mission) -> State:
+        gen = self._generated.get(action)
+        if gen is not None:
+            return gen.next_state(state, mission.words)
         v = self._variant(action)
         cache: dict[str, Any] = {}
         agent = state.agent
@@ -109,6 +187,9 @@ class CompiledModel:
         return State(agent, tuple(objects))
 
     def outcome(self, state: State, action: str, nxt: State, mission: Mission) -> tuple[int, bool]:
+        gen = self._generated.get(action)
+        if gen is not None:
+            return gen.outcome(state, nxt, mission.words)
         v = self._variant(action)
         frame: Frame = [state, nxt, action, mission.words, {}]
         frame.extend([None] * (v.outcome_size - FIXED))
@@ -293,12 +374,16 @@ class ExprCompiler:
         return run
 
 
-def compile_program(program: C.Program) -> CompiledModel:
-    """Compile a checked, hole-free model (raises `RunError` otherwise)."""
-    return CompiledModel(program)
+def compile_program(program: C.Program, backend: Backend = DEFAULT_BACKEND) -> CompiledModel:
+    """Compile a checked, hole-free model (raises `RunError` otherwise) with `backend`."""
+    return CompiledModel(program, backend)
 
 
 # ----------------------------------------------------------------------------- node builders
+
+
+def _same(state: State) -> State:
+    return state
 
 
 def _raise(message: str) -> Any:

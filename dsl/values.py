@@ -6,6 +6,7 @@ field name. Reading checks every value against the schema and reports FILE:LINE 
 path of anything wrong; unknown extra keys of a transition are kept, never dropped.
 `Outcome.matches` / `Outcome.differences` are the one definition of a prediction reproducing an
 observed transition (the learner, the solver's consistency check and `validate` all use them).
+`FlatSpace` holds the planners' flat form of the states of one search (plain tuples).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsl import core as C
 
@@ -28,10 +30,183 @@ class DataError(ValueError):
     """A JSON value or dataset line that does not fit the schema; the message says where."""
 
 
-@dataclass(frozen=True, slots=True)
+class _ObjectsInfo:
+    """What is known about one objects tuple, shared by the states that have it (see `State`):
+    its hash (0 until computed). Nothing bigger is kept per objects tuple: a search through
+    many object configurations keeps a state for each (see `FlatSpace` for indexes)."""
+
+    __slots__ = ("hash",)
+
+    def __init__(self) -> None:
+        self.hash = 0
+
+
+@dataclass(frozen=True, init=False)
 class State:
+    """An agent record and the object records.
+
+    Planners hash every state they reach, often more than once, so the hash is computed once and
+    kept (in slots that are not fields: equality, `repr` and `dataclasses.replace` ignore them,
+    and a pickle leaves them out, as string hashes differ between processes). States made by
+    `with_agent` have the objects of another and share their hash. States are made often (one
+    per model step), so `__init__` fills the slots through their descriptors directly.
+    """
+
+    __slots__ = ("_hash", "_info", "agent", "objects")
     agent: Record
     objects: tuple[Record, ...]
+    if TYPE_CHECKING:  # slots, not fields
+        _hash: int
+        _info: _ObjectsInfo | None
+
+    def __init__(self, agent: Record, objects: tuple[Record, ...]) -> None:
+        _set_agent(self, agent)
+        _set_objects(self, objects)
+        _set_hash(self, 0)
+        _set_info(self, None)
+
+    def __hash__(self) -> int:
+        h: int = self._hash
+        if h == 0:
+            h = hash((self.agent, self.objects_hash()))
+            _set_hash(self, h)
+        return h
+
+    def __reduce__(self) -> tuple[type[State], tuple[Record, tuple[Record, ...]]]:
+        return State, (self.agent, self.objects)
+
+    def _objects_info(self) -> _ObjectsInfo:
+        info = self._info
+        if info is None:
+            info = _ObjectsInfo()
+            _set_info(self, info)
+        return info
+
+    def objects_hash(self) -> int:
+        info = self._objects_info()
+        if info.hash == 0:
+            info.hash = hash(self.objects)
+        return info.hash
+
+    def with_agent(self, agent: Record) -> State:
+        """This state with another agent record (the same objects, and what is known of them)."""
+        new = State(agent, self.objects)
+        _set_info(new, self._objects_info())
+        return new
+
+    def positions(self, fields: tuple[int, ...], values: Any) -> Sequence[int]:
+        """Positions, in order, of the objects whose `fields` equal `values` (the value itself
+        when there is one field, else a tuple of values in the order of `fields`)."""
+        return _scan(self.objects, fields, values)
+
+
+Flat = tuple[Any, ...]
+"""A state in the flat form of a `FlatSpace`: the agent's fields, then the objects' number."""
+
+
+TABLES_KEPT = 4096
+"""Objects tuples a `FlatIndex` keeps tables of; it starts again from none past that, so a
+search through many object configurations (Sokoban) does not keep a table for each."""
+
+
+class FlatSpace:
+    """The flat form of the states of one search: a state is a plain tuple of the agent's fields
+    followed by the number of its objects tuple in this space, so a planner hashes and compares
+    a few scalars (in C) and the code `dsl.codegen` writes for this form reads and writes those
+    tuples directly. Each distinct objects tuple is kept once; `index` finds its objects by
+    field values for all the states of the search that have it.
+
+    Flat states mean something only in the space that made them; a space lives as long as the
+    search that uses it.
+    """
+
+    __slots__ = ("_ids", "_indexes", "kept", "objects", "width")
+
+    def __init__(self, width: int, kept: int = TABLES_KEPT) -> None:
+        self.width = width  # the number of agent fields: the objects' number is at this index
+        self.kept = kept  # tables an index keeps (`FlatIndex`)
+        self.objects: list[tuple[Record, ...]] = []
+        self._ids: dict[tuple[Record, ...], int] = {}
+        self._indexes: dict[tuple[int, ...], FlatIndex] = {}
+
+    def intern(self, objects: tuple[Record, ...]) -> int:
+        """The number of `objects` in this space (given the first time they are seen)."""
+        n = self._ids.get(objects)
+        if n is None:
+            n = self._ids[objects] = len(self.objects)
+            self.objects.append(objects)
+        return n
+
+    def flat(self, state: State) -> Flat:
+        return (*state.agent, self.intern(state.objects))
+
+    def state(self, flat: Flat) -> State:
+        return State(flat[: self.width], self.objects[flat[self.width]])
+
+    def index(self, fields: tuple[int, ...]) -> FlatIndex:
+        """The space's index by `fields`: `index[number].get(values, ())` are the positions, in
+        order, of the objects of that number whose `fields` equal `values` (as for
+        `State.positions`)."""
+        found = self._indexes.get(fields)
+        if found is None:
+            found = self._indexes[fields] = FlatIndex(self.objects, fields, self.kept)
+        return found
+
+
+class FlatIndex(dict[int, dict[Any, tuple[int, ...]]]):
+    """Per objects number of a `FlatSpace`, its objects' positions by the values of `fields`
+    (a table made when first asked for; past `kept` tables, all are dropped)."""
+
+    __slots__ = ("fields", "kept", "objects")
+
+    def __init__(
+        self, objects: list[tuple[Record, ...]], fields: tuple[int, ...], kept: int
+    ) -> None:
+        super().__init__()
+        self.objects = objects
+        self.fields = fields
+        self.kept = kept
+
+    def __missing__(self, number: int) -> dict[Any, tuple[int, ...]]:
+        if len(self) >= self.kept:
+            self.clear()
+        table = self[number] = _index(self.objects[number], self.fields)
+        return table
+
+
+def _scan(objects: tuple[Record, ...], fields: tuple[int, ...], values: Any) -> list[int]:
+    """Positions of the objects whose `fields` equal `values` (up to three fields compared
+    inline: most objects fail on the first)."""
+    if len(fields) == 1:
+        (a,), va = fields, values
+        return [p for p, o in enumerate(objects) if o[a] == va]
+    if len(fields) == 2:
+        (a, b), (va, vb) = fields, values
+        return [p for p, o in enumerate(objects) if o[a] == va and o[b] == vb]
+    if len(fields) == 3:
+        (a, b, c), (va, vb, vc) = fields, values
+        return [p for p, o in enumerate(objects) if o[a] == va and o[b] == vb and o[c] == vc]
+    get = itemgetter(*fields)
+    return [p for p, o in enumerate(objects) if get(o) == values]
+
+
+def _index(objects: tuple[Record, ...], fields: tuple[int, ...]) -> dict[Any, tuple[int, ...]]:
+    get = itemgetter(*fields)
+    table: dict[Any, list[int]] = {}
+    for p, o in enumerate(objects):
+        key = get(o)
+        hits = table.get(key)
+        if hits is None:
+            table[key] = [p]
+        else:
+            hits.append(p)
+    return {key: tuple(hits) for key, hits in table.items()}
+
+
+_set_agent = vars(State)["agent"].__set__
+_set_objects = vars(State)["objects"].__set__
+_set_hash = vars(State)["_hash"].__set__
+_set_info = vars(State)["_info"].__set__
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +232,19 @@ class Transition:
     extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Outcome:
-    """What a model predicts for one step."""
+    """What a model predicts for one step (one is made per model step, so `__init__` fills the
+    slots through their descriptors, as `State` does)."""
 
     next_state: State
     reward: int
     done: bool
+
+    def __init__(self, next_state: State, reward: int, done: bool) -> None:
+        _set_next_state(self, next_state)
+        _set_reward(self, reward)
+        _set_done(self, done)
 
     def matches(self, t: Transition) -> bool:
         """Whether this prediction reproduces an observed transition exactly: no
@@ -85,6 +266,11 @@ class Outcome:
         if self.done != done:
             diffs.append(f"done: model {show_value(self.done)}, {other} {show_value(done)}")
         return diffs
+
+
+_set_next_state = vars(Outcome)["next_state"].__set__
+_set_reward = vars(Outcome)["reward"].__set__
+_set_done = vars(Outcome)["done"].__set__
 
 
 # ----------------------------------------------------------------------------- JSON -> values

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from dsl import core as C
 from dsl.compile import CompiledModel
@@ -28,7 +28,7 @@ Heuristic = Callable[[State, Mission], int]
 GOAL_KINDS = ("goal", "destination")
 """Object kinds the agent must stand on for the reward (MiniGrid's goal, Taxi's destination)."""
 
-_Entry = tuple[int, int, int, int, State, str]  # f, goal-first, -g, tiebreak, state, final action
+_Entry = tuple[int, int, int, int, Hashable, str]  # f, goal-first, -g, tiebreak, state key, action
 
 
 def zero_heuristic(state: State, mission: Mission) -> int:
@@ -47,34 +47,37 @@ def astar_plan(
     timeout: float = 60.0,
 ) -> Search:
     """A plan of at most `horizon` actions reaching reward > 0 with done (shortest when the
-    heuristic is admissible), "unsat" when none exists, "unknown" when the budget runs out."""
+    heuristic is admissible), "unsat" when none exists, "unknown" when the budget runs out.
+    States are keyed as `model.expansion` says; the heuristic sees them as `State`s."""
     actions = model.program.schema.actions
-    parents: dict[State, tuple[State, str] | None] = {start: None}
-    best: dict[State, int] = {start: 0}
-    heap: list[_Entry] = [(heuristic(start, mission), 1, 0, 0, start, "")]
+    space = model.expansion(mission)
+    successors, as_state = space.successors, space.state
+    first = space.key(start)
+    parents: dict[Hashable, tuple[Hashable, str] | None] = {first: None}
+    best: dict[Hashable, int] = {first: 0}
+    heap: list[_Entry] = [(heuristic(start, mission), 1, 0, 0, first, "")]
     deadline = time.monotonic() + timeout
     expanded = pushed = 0
     while heap:
-        _, _, neg_g, _, state, final = heapq.heappop(heap)
+        _, _, neg_g, _, key, final = heapq.heappop(heap)
         g = -neg_g
         if final:
-            return Search("sat", (*path_to(parents, state), final), expanded)
-        if g > best[state] or g >= horizon:
+            return Search("sat", (*path_to(parents, key), final), expanded)
+        if g > best[key] or g >= horizon:
             continue
         expanded += 1
         if (stop := over_budget(expanded, max_nodes, deadline, timeout)) is not None:
             return stop
-        for action in actions:
-            out = model.step(state, action, mission)
+        for i, (nxt, reward, done) in enumerate(successors(key)):
             pushed += 1
-            if out.done and out.reward > 0:
-                heapq.heappush(heap, (g + 1, 0, -g, pushed, state, action))
+            if done and reward > 0:
+                heapq.heappush(heap, (g + 1, 0, -g, pushed, key, actions[i]))
                 continue
-            nxt = out.next_state
-            if out.done or g + 1 >= best.get(nxt, horizon + 1):
+            if done or g + 1 >= best.get(nxt, horizon + 1):
                 continue
-            best[nxt], parents[nxt] = g + 1, (state, action)
-            heapq.heappush(heap, (g + 1 + heuristic(nxt, mission), 1, -g - 1, pushed, nxt, ""))
+            best[nxt], parents[nxt] = g + 1, (key, actions[i])
+            h = heuristic(as_state(nxt), mission)
+            heapq.heappush(heap, (g + 1 + h, 1, -g - 1, pushed, nxt, ""))
     return Search("unsat", (), expanded)
 
 

@@ -1,5 +1,8 @@
 """Explicit-state planning on a compiled model: breadth-first search with state hashing.
 
+States are the keys of `CompiledModel.expansion` (flat tuples with generated code), so the
+visited set hashes a few scalars per state.
+
 The second engine of the plan query (the first is Z3 bounded model checking in
 `solver.queries`); both return a shortest action list after which the model's reward is positive
 and done holds, so a test can hold them to agreement.
@@ -9,10 +12,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from dsl.compile import CompiledModel
 from dsl.values import Mission, Outcome, State
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,27 +51,34 @@ def bfs_plan(
     max_nodes: int = 2_000_000,
     timeout: float = 60.0,
 ) -> Search:
-    """A shortest plan of at most `horizon` actions reaching reward > 0 with done, or none."""
+    """A shortest plan of at most `horizon` actions reaching reward > 0 with done, or none.
+    States are keyed as `model.expansion` says (flat tuples with generated code) and searched
+    one depth at a time."""
     actions = model.program.schema.actions
-    parents: dict[State, tuple[State, str] | None] = {start: None}
-    frontier: deque[tuple[State, int]] = deque([(start, 0)])
+    space = model.expansion(mission)
+    successors = space.successors
+    first = space.key(start)
+    parents: dict[Hashable, tuple[Hashable, str] | None] = {first: None}
     deadline = time.monotonic() + timeout
     expanded = 0
-    while frontier:
-        state, depth = frontier.popleft()
-        if depth >= horizon:
-            continue
-        expanded += 1
-        if (stop := over_budget(expanded, max_nodes, deadline, timeout)) is not None:
-            return stop
-        for action in actions:
-            out = model.step(state, action, mission)
-            if out.done and out.reward > 0:
-                return Search("sat", (*path_to(parents, state), action), expanded)
-            if out.done or out.next_state in parents:
-                continue
-            parents[out.next_state] = (state, action)
-            frontier.append((out.next_state, depth + 1))
+    level = [first]
+    for _ in range(horizon):
+        after: list[Hashable] = []
+        for key in level:
+            expanded += 1
+            check = expanded > max_nodes or not expanded % 256  # what over_budget reads
+            if check and (stop := over_budget(expanded, max_nodes, deadline, timeout)):
+                return stop
+            for i, (nxt, reward, done) in enumerate(successors(key)):
+                if done:
+                    if reward > 0:
+                        return Search("sat", (*path_to(parents, key), actions[i]), expanded)
+                elif nxt not in parents:
+                    parents[nxt] = (key, actions[i])
+                    after.append(nxt)
+        if not after:
+            break
+        level = after
     return Search("unsat", (), expanded)
 
 
@@ -92,7 +106,7 @@ def reachable_steps(
     return out
 
 
-def path_to(parents: dict[State, tuple[State, str] | None], state: State) -> list[str]:
+def path_to(parents: Mapping[K, tuple[K, str] | None], state: K) -> list[str]:
     out: list[str] = []
     link = parents[state]
     while link is not None:

@@ -44,7 +44,15 @@ def _check_throughput(doc: dict[str, Any]) -> None:
         # both are optimal planners in the (correct) reference model: same shortest length
         assert bfs["status"] == astar["status"] == "sat"
         assert bfs["plan_length"] == astar["plan_length"] > 0
+        # before (closures, State keys) and after (generated code, flat keys): the same search
+        before = result["planners"]["bfs_closures"][0]
+        assert [before[k] for k in ("status", "plan_length", "expanded")] == [
+            bfs[k] for k in ("status", "plan_length", "expanded")
+        ]
+        assert {"closures_model", "codegen_model", "expansion"} <= set(result["us_per_step"])
     assert set(doc["summary"]["envs"]) == {"MiniGrid-DoorKey-5x5-v0", "Taxi-v4"}
+    for row in doc["summary"]["envs"].values():
+        assert set(row["expansions_per_cpu_second"]) == {"bfs", "astar", "mcts", "bfs_closures"}
 
 
 def test_every_bench_lists_unique_quick_jobs() -> None:

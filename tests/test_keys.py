@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsl import core as C
 from dsl.check import check_file, check_text
-from dsl.compile import compile_program
+from dsl.compile import BACKENDS, Backend, compile_program
 from dsl.interp import run_step
 from dsl.keys import change_condition, object_keys, update_keys
 from dsl.simplify import specialize_program
-from tests.typed_programs import SCHEMA, actions, missions, states
+from dsl.values import Mission, State
+from tests.typed_programs import SCHEMA, actions, expansion_agrees, missions, states
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -79,6 +81,9 @@ TRICKY = (
     # a let binding the same name as the outer variable
     "count(p in objects: any(o in objects: let p = o in o.x == p.x))",
     "sum(o in objects: if o.x == agent.x then 1 else 0)",
+    # the same loop twice: computed once only where its variables are bound alike
+    "(let v = agent.x in count(o in objects: o.x == v)) + (let v = agent.y in count(o in objects: o.x == v))",
+    "count(p in objects: count(o in objects: o.x == p.x) == count(q in objects: q.x == p.y))",
 )
 
 UPDATES = """
@@ -92,23 +97,29 @@ transition {
 """
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(TRICKY), states(max_objects=6), actions(), missions())
-def test_keyed_quantifiers_agree_with_the_interpreter(expr, state, action, mission) -> None:  # type: ignore[no-untyped-def]
+def test_keyed_quantifiers_agree_with_the_interpreter(
+    backend: Backend, expr: str, state: State, action: str, mission: Mission
+) -> None:
     text = f"{SCHEMA}\ntransition {{ }}\nreward := {_as_int(expr)}\ndone := false\n"
     program = check_text(text, "k.wc")
-    assert compile_program(program).step(state, action, mission) == run_step(
-        program, state, action, mission
-    )
+    model = compile_program(program, backend)
+    assert model.step(state, action, mission) == run_step(program, state, action, mission)
+    expansion_agrees(program, model, state, mission)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=200, deadline=None)
 @given(states(max_objects=6), actions(), missions())
-def test_keyed_object_rules_agree_with_the_interpreter(state, action, mission) -> None:  # type: ignore[no-untyped-def]
+def test_keyed_object_rules_agree_with_the_interpreter(
+    backend: Backend, state: State, action: str, mission: Mission
+) -> None:
     program = check_text(f"{SCHEMA}\n{UPDATES}\nreward := 0\ndone := false\n", "u.wc")
-    assert compile_program(program).step(state, action, mission) == run_step(
-        program, state, action, mission
-    )
+    model = compile_program(program, backend)
+    assert model.step(state, action, mission) == run_step(program, state, action, mission)
+    expansion_agrees(program, model, state, mission)
 
 
 def _as_int(expr: str) -> str:

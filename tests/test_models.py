@@ -23,11 +23,12 @@ import pytest
 
 from dsl import core as C
 from dsl.check import check_file
-from dsl.compile import compile_program
+from dsl.compile import BACKENDS, compile_program
 from dsl.interp import run_step
 from dsl.parse import parse_file
 from dsl.pretty import pretty
-from dsl.values import Mission, state_from_json, state_to_json
+from dsl.values import Mission, Outcome, state_from_json, state_to_json
+from tests.typed_programs import expansion_agrees
 from worldcoder.envs import bundled_levels_path, collect, make_env
 from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, MiniGridObjectEnv, minigrid_env_ids
 from worldcoder.envs.sokoban import boxoban_levels_path
@@ -166,6 +167,36 @@ def test_sokoban_model_replays_random_episodes(sokoban: C.Program, level_file: s
 
 def test_taxi_model_replays_random_episodes(taxi: C.Program) -> None:
     assert mismatches(taxi, collect("Taxi-v4", 10, 5, max_steps=60)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "env_id"),
+    [("minigrid", "MiniGrid-DoorKey-8x8-v0"), ("minigrid", "MiniGrid-Fetch-8x8-N3-v0"),
+     ("minigrid", "MiniGrid-PutNear-8x8-N3-v0"), ("minigrid", "MiniGrid-RedBlueDoors-8x8-v0"),
+     ("sokoban", "Sokoban"), ("taxi", "Taxi-v4")],
+)  # fmt: skip
+def test_backends_agree_with_the_interpreter_on_real_states(name: str, env_id: str) -> None:
+    """Every action from states of random real episodes: the generated code, the closures and
+    the interpreter predict the same outcome, `next_state` / `outcome` agree with `step`, and so
+    do the planners' successors (`expansion`: flat states), two steps deep from a few states."""
+    program = check_file(MODELS / f"{name}.wc")
+    models = [compile_program(program, backend) for backend in BACKENDS]
+    records = list(collect(env_id, 3, 11, max_steps=40))
+    assert len(records) >= 10
+    for n, rec in enumerate(records):
+        state = state_from_json(program.schema, rec["state"])
+        mission = Mission.of(rec["mission"])
+        expected = [run_step(program, state, a, mission) for a in program.schema.actions]
+        for model in models:
+            space = model.expansion(mission)
+            succ = [Outcome(space.state(k), r, d) for k, r, d in space.successors(space.key(state))]
+            assert succ == expected, model.backend
+            for action, out in zip(program.schema.actions, expected, strict=True):
+                assert model.step(state, action, mission) == out, (model.backend, action)
+                nxt = model.next_state(state, action, mission)
+                assert model.outcome(state, action, nxt, mission) == (out.reward, out.done)
+        if n % 10 == 0:
+            expansion_agrees(program, models[BACKENDS.index("codegen")], state, mission)
 
 
 # ----------------------------------------------------------------------------- scripted MiniGrid
@@ -385,10 +416,11 @@ def mg_state(x: int, y: int, d: int, carrying: str, *objects: JsonState) -> Json
 def step(
     program: C.Program, state: JsonState, action: str, mission: str
 ) -> tuple[JsonState, int, bool]:
-    """One step through the reference interpreter and the compiler, which must agree."""
+    """One step through the reference interpreter and both compiled backends, which must agree."""
     s = state_from_json(program.schema, state)
     got = run_step(program, s, action, Mission.of(mission))
-    assert compile_program(program).step(s, action, Mission.of(mission)) == got
+    for backend in BACKENDS:
+        assert compile_program(program, backend).step(s, action, Mission.of(mission)) == got
     return state_to_json(program.schema, got.next_state), got.reward, got.done
 
 

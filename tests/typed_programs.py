@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from dsl.values import Mission, State
+from dsl import core as C
+from dsl.compile import CompiledModel
+from dsl.interp import run_step
+from dsl.values import Mission, Outcome, State
 
 SCHEMA = """
 enum Kind { none, wall, door, key, ball }
@@ -248,3 +251,24 @@ def missions() -> st.SearchStrategy[Mission]:
 
 def actions() -> st.SearchStrategy[str]:
     return st.sampled_from(ENUMS["Action"])
+
+
+def expansion_agrees(
+    program: C.Program, model: CompiledModel, state: State, mission: Mission, depth: int = 2
+) -> None:
+    """Asserts that every action from `state`, and every action from each of those successors
+    (to `depth` steps), steps in `model.expansion` (flat states with generated code) as the
+    interpreter says; the successors' keys are those the expansion made, so the flat form's own
+    next states are stepped again."""
+    space = model.expansion(mission)
+    actions = program.schema.actions
+    level = [space.key(state)]
+    for _ in range(depth):
+        after = []
+        for key in level:
+            pre = space.state(key)
+            got = space.successors(key)
+            expected = [run_step(program, pre, a, mission) for a in actions]
+            assert [Outcome(space.state(k), r, d) for k, r, d in got] == expected
+            after += [k for k, _, done in got if not done]
+        level = after

@@ -46,7 +46,7 @@ class Agreement:
 
 
 def predictor(program: C.Program, engine: str = "compiled") -> Predict:
-    """The model's step function: the compiled closures (default) or the interpreter."""
+    """The model's step function: the compiled model (default) or the interpreter."""
     require_model(program)
     if engine == "interp":
         return lambda s, a, m: run_step(program, s, a, m)
