@@ -202,7 +202,7 @@ def test_shipped_minigrid_invariant_is_proved() -> None:
 
 
 def test_invariant_fails_for_a_model_where_closed_doors_are_passable(tmp_path: Path) -> None:
-    mutated(tmp_path, "door => o.open", "door => true", name="minigrid_prior.wc")
+    mutated(tmp_path, "door => o.open", "door => true", name="minigrid_hint.wc")
     program = check_file(tmp_path / INVARIANTS.name)
     result = invariant(program, "safe_and_well_formed", Bounds(5, 5, 2, walls=True))
     assert result.status == "counterexample"
