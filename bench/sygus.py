@@ -11,8 +11,10 @@ object fields that change, reward, done; at most `examples` examples each) and h
 - the enumerator: `synth.synthesize` (offline proposer) on the transitions the problem's examples
   come from, with the same time budget; its rule for the field is checked on the examples.
 
-Recorded per problem and solver: solved (a rule meeting every example), seconds, and the
-solution's size (SMT-LIB atoms; an enumerator rule that reads a helper outside the exported
+Recorded per problem and solver: solved (a rule meeting every example), seconds, `all_rows`
+(whether the rule also meets every distinct row of the data the examples were sampled from:
+cvc5's answer checked by cvc5 in SMT mode with `synth.sygus.check_text`, the enumerator's by the
+interpreter), and the solution's size (SMT-LIB atoms; an enumerator rule that reads a helper outside the exported
 fragment, such as `blocked(x, y)`, has its DSL size instead). The enumerator's seconds are those
 of the whole synthesis call (it learns every field at once). The summary writes every problem as
 `out_dir/sygus[-quick]/FAMILY/NAME.sl` (regenerated from the same data; each job records the
@@ -69,22 +71,29 @@ def problems(params: dict[str, Any], workdir: Path) -> tuple[Path, list[Any], li
 
 
 def run_job(params: dict[str, Any]) -> dict[str, Any]:
-    from synth.sygus import sygus_text
+    from dsl.check import check_file
+    from synth.sygus import sygus_problems, sygus_text
 
     with tempfile.TemporaryDirectory() as tmp:
         prior, data, found = problems(params, Path(tmp))
+        every = {p.name: p for p in sygus_problems(check_file(prior), data, max_examples=10**6)}
         rows = []
         for p in found:
             text = sygus_text(p)
             path = Path(tmp) / f"{p.name}.sl"
             path.write_text(text)
+            cvc5, enum = (
+                run_cvc5(path, params["seconds"]),
+                run_enum(prior, data, p, every[p.name], params["seconds"]),
+            )
+            cvc5["all_rows"] = _generalizes(every[p.name], cvc5.get("solution"))
+            enum["all_rows"] = enum.pop("rows", None) if enum.get("solved") else None
             rows.append({
                 "problem": p.name, "kind": p.kind, "examples": len(p.examples),
                 "distinct_rows": p.rows_seen, "conflicts": p.conflicts, "inputs": len(p.features),
                 "left_out_helpers": list(p.left_out),
                 "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                "cvc5": run_cvc5(path, params["seconds"]),
-                "enum": run_enum(prior, data, p, params["seconds"]),
+                "rows": len(every[p.name].examples), "cvc5": cvc5, "enum": enum,
             })  # fmt: skip
     return {"transitions": len(data), "problems": rows}
 
@@ -153,10 +162,9 @@ def atoms(term: str) -> int:
 # ----------------------------------------------------------------------------- the enumerator
 
 
-def run_enum(prior: Path, data: list[Any], p: Any, seconds: float) -> dict[str, Any]:
+def run_enum(prior: Path, data: list[Any], p: Any, full: Any, seconds: float) -> dict[str, Any]:
     """`synth.synthesize` on the transitions of the problem's examples; its rule for the field
-    checked on every example."""
-    from dsl.interp import Context, evaluate
+    checked on every example, and on every row of `full` (the problem with all its rows)."""
     from dsl.simplify import size
     from synth import Budget, Spec, synthesize
     from synth.sygus import Opaque, term_of
@@ -173,20 +181,50 @@ def run_enum(prior: Path, data: list[Any], p: Any, seconds: float) -> dict[str, 
     except WorldCoderError as err:
         return {"solved": False, "status": str(err), "seconds": elapsed}
     rule = _rule(learned, p)
-    hits = 0
-    for (k, j), (_, want) in zip(p.rows, p.examples, strict=True):
-        t = data[k]
-        env = {} if j is None else {learned.object_var: t.state.objects[j]}
-        got = evaluate(rule, Context(learned, t.state, t.next_state, t.action, t.mission), env)
-        hits += got == want
+    hits = _hits(learned, rule, p, data)
     out: dict[str, Any] = {"solved": hits == len(p.examples), "seconds": elapsed,
                            "examples_met": hits, "transitions": len(subset)}  # fmt: skip
+    if out["solved"]:
+        out["rows"] = _hits(learned, rule, full, data) == len(full.examples)
     try:
         out["size"] = atoms(term_of(p, rule))
         out["solution"] = term_of(p, rule)
     except Opaque:
         out["size"], out["outside_fragment"] = size(rule), True
     return out
+
+
+def _hits(program: Any, rule: Any, p: Any, data: list[Any]) -> int:
+    """How many of the problem's examples `rule` (of `program`) meets."""
+    from dsl.interp import Context, evaluate
+
+    hits = 0
+    for (k, j), (_, want) in zip(p.rows, p.examples, strict=True):
+        t = data[k]
+        env = {} if j is None else {program.object_var: t.state.objects[j]}
+        got = evaluate(rule, Context(program, t.state, t.next_state, t.action, t.mission), env)
+        hits += got == want
+    return hits
+
+
+def _generalizes(full: Any, solution: str | None) -> bool | None:
+    """Whether cvc5's solution meets every distinct row the export saw (not just the examples
+    it was given); None when there is no solution."""
+    if solution is None:
+        return None
+    import cvc5
+
+    from synth.sygus import check_text
+
+    tm = cvc5.TermManager()
+    solver = cvc5.Solver(tm)
+    symbols = cvc5.SymbolManager(tm)
+    parser = cvc5.InputParser(solver, symbols)
+    parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, check_text(full, solution), "rows")
+    answers = []
+    while not (cmd := parser.nextCommand()).isNull():
+        answers.append(cmd.invoke(solver, symbols).strip())
+    return "unsat" in answers
 
 
 def _rule(learned: Any, p: Any) -> Any:

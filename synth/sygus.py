@@ -14,20 +14,23 @@ the way the learner poses them, not from the enumerator's internals:
   done, after the action; one `obj` parameter, applied to the object); the output is the field's
   next value (or the reward, or done);
 - the prior's other helpers (reading only their parameters, the agent and the action) are written
-  as `define-fun`s, their implicit inputs appended as parameters; those with one or two parameters
-  are operators of the grammar, like the enumerator's bank;
+  as `define-fun`s, their implicit inputs appended as parameters; a helper whose parameters are
+  all enums with at most `TABLE` combinations (`has_key(c: Color)`, Taxi's `can_move(a: Action)`)
+  is tabulated: its value at every combination is an input and its `define-fun` looks it up;
+  those with one or two parameters are operators of the grammar, like the enumerator's bank;
 - the grammar is the enumerator's fragment: decision lists (`ite(guard, Start, Start)`, the form
   cvc5's decision-tree unification, `--sygus-unif-pi=complete`, recognises) whose guards
   are conjunctions of atoms (`=` and `<` of terms, `not`, boolean inputs and helpers), terms built
   from inputs, constants (0, 1, -1 and the rewards seen), enum members, `+`, `-` and helpers.
 
-Helpers with parameters that read the object list or the mission (`blocked(x, y)`) have no
-SyGuS form here; a file names them in its header. Identical inputs with different outputs cannot
+Other helpers with parameters that read the object list or the mission (`blocked(x, y)`) have
+no SyGuS form here; a file names them in its header. Identical inputs with different outputs cannot
 both be met: the later rows are dropped and counted (`conflicts`).
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -227,6 +230,8 @@ def _base_features(schema: C.Schema, kind: ProblemKind) -> list[Feature]:
 def _features(program: C.Program, helpers: list[Helper], kind: ProblemKind) -> tuple[Feature, ...]:
     """The base inputs, then the leaf helpers that have no `define-fun`, by their values."""
     out = _base_features(program.schema, kind)
+    base = {f.name for f in _base_features(program.schema, "agent")}
+    out += [f for h in helpers for f in h.implicit if f.name not in base and f not in out]
     translatable = {h.fn.name for h in helpers}
     with_post = kind in ("reward", "done")
     for fn in program.functions:
@@ -350,9 +355,12 @@ class Terms:
 
 
 def _helpers(program: C.Program) -> list[Helper]:
-    """The helpers with an SMT-LIB form (reading only their parameters, the agent before the
-    action and the action), callees first."""
+    """The helpers with an SMT-LIB form, callees first: those reading only their parameters,
+    the agent before the action and the action (translated), and those whose parameters are all
+    enums with at most `TABLE` argument combinations (tabulated: their value at every combination
+    is an input, and the `define-fun` looks it up)."""
     base = _base_features(program.schema, "agent")
+    inputs = list(base)
     leaves = {f.expr: f.name for f in base}
     done: dict[str, Helper] = {}
     for fn in _callees_first(program):
@@ -362,12 +370,49 @@ def _helpers(program: C.Program) -> list[Helper]:
             ret = sort(fn.ret)
             body = terms.term(fn.body, frozenset(n for n, _ in fn.params))
         except Opaque:
-            continue
-        implicit = tuple(f for f in base if f.name in terms.used)
+            table = _table(fn)
+            if table is None:
+                continue
+            body, terms.used = _lookup(fn, table), {f.name for f in table}
+            inputs += table
+            leaves.update((f.expr, f.name) for f in table)
+        implicit = tuple(f for f in inputs if f.name in terms.used)
         params += [f"({f.name} {sort(f.type)})" for f in implicit]
         text = f"(define-fun {fn.name} ({' '.join(params)}) {ret}\n  {body})"
         done[fn.name] = Helper(fn, implicit, text)
     return list(done.values())
+
+
+TABLE = 16
+"""Most argument combinations of a helper tabulated as inputs."""
+
+
+def _table(fn: C.FnDef) -> list[Feature] | None:
+    """The inputs of a tabulated helper: its call on every combination of enum members."""
+    types = [t for _, t in fn.params]
+    if not types or fn.uses_next or not _scalar(fn.ret):
+        return None
+    if not all(isinstance(t, C.EnumT) for t in types):
+        return None
+    enums = [t for t in types if isinstance(t, C.EnumT)]
+    combos = list(itertools.product(*(e.members for e in enums)))
+    if len(combos) > TABLE:
+        return None
+    return [Feature(".".join([fn.name, *combo]),
+                    C.CallE(fn.name, tuple(C.Lit(m, e) for m, e in zip(combo, enums, strict=True)), fn.ret),
+                    fn.ret) for combo in combos]  # fmt: skip
+
+
+def _lookup(fn: C.FnDef, table: list[Feature]) -> str:
+    """A tabulated helper's body: the input named by its arguments."""
+    out = table[-1].name
+    for f in reversed(table[:-1]):
+        assert isinstance(f.expr, C.CallE)
+        tests = [f"(= {n} {value(a.value, t)})" for (n, t), a in zip(fn.params, f.expr.args, strict=True)
+                 if isinstance(a, C.Lit)]  # fmt: skip
+        test = tests[0] if len(tests) == 1 else f"(and {' '.join(tests)})"
+        out = f"(ite {test} {f.name} {out})"
+    return out
 
 
 def _callees_first(program: C.Program) -> list[C.FnDef]:
@@ -421,6 +466,26 @@ def sygus_text(problem: SygusProblem) -> str:
         args = " ".join(value(v, f.type) for v, f in zip(inputs, p.features, strict=True))
         lines.append(f"(constraint (= ({p.name} {args}) {value(out, p.output)}))")
     lines.append("(check-synth)")
+    return "\n".join(lines) + "\n"
+
+
+def check_text(problem: SygusProblem, term: str) -> str:
+    """An SMT-LIB script that is unsat exactly when `term` (over the problem's inputs, e.g. from
+    `term_of` or a SyGuS solver's answer) meets every example of `problem`."""
+    p = problem
+    lines = ["(set-logic ALL)"]
+    for enum in p.enums:
+        members = " ".join(f"({value(m, enum)})" for m in enum.members)
+        lines.append(f"(declare-datatype {enum.name} ({members}))")
+    lines += [h.body for h in p.helpers]
+    params = " ".join(f"({f.name} {sort(f.type)})" for f in p.features)
+    lines.append(f"(define-fun {p.name} ({params}) {sort(p.output)} {term})")
+    met = []
+    for inputs, out in p.examples:
+        args = " ".join(value(v, f.type) for v, f in zip(inputs, p.features, strict=True))
+        met.append(f"(= ({p.name} {args}) {value(out, p.output)})")
+    lines.append(f"(assert (not (and true {' '.join(met)})))")
+    lines.append("(check-sat)")
     return "\n".join(lines) + "\n"
 
 
