@@ -25,7 +25,7 @@ def test_every_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     namespace: dict[str, object] = {"__name__": "api_doc"}
     for i, code in enumerate(blocks(), start=1):
         try:
-            exec(compile(code, f"{DOC.name} block {i}", "exec"), namespace)  # noqa: S102
+            exec(compile(code, f"{DOC.name} block {i}", "exec"), namespace)
         except Exception as err:
             raise AssertionError(f"{DOC.name} block {i} failed: {err!r}\n{code}") from err
     assert os.listdir(tmp_path)  # the examples wrote their run and SyGuS files here

@@ -25,7 +25,9 @@ ENVS = ("MiniGrid-DoorKey-5x5-v0", "Sokoban", "Taxi-v4")
 def setup(env: str) -> tuple[C.Program, tuple[Transition, ...], tuple[SygusProblem, ...]]:
     program = check_file(env_domain(env).prior_path)
     records = list(collect(env, 3, 0, max_steps=60))
-    data = tuple(transition_from_json(program.schema, r, f"step {i}") for i, r in enumerate(records))
+    data = tuple(
+        transition_from_json(program.schema, r, f"step {i}") for i, r in enumerate(records)
+    )
     return program, data, tuple(sygus_problems(program, list(data), max_examples=40))
 
 
@@ -130,7 +132,9 @@ def _rule(program: C.Program, p: SygusProblem) -> C.Expr:
     [("MiniGrid-DoorKey-5x5-v0", "next.agent.dir"), ("MiniGrid-DoorKey-5x5-v0", "next.agent.y"),
      ("Taxi-v4", "next.agent.x"), ("Sokoban", "reward")],
 )  # fmt: skip
-def test_the_reference_rule_meets_the_examples_and_a_wrong_one_does_not(env: str, field: str) -> None:
+def test_the_reference_rule_meets_the_examples_and_a_wrong_one_does_not(
+    env: str, field: str
+) -> None:
     reference = check_file(env_domain(env).reference_path)
     p = by_name(env)[field]
     term = term_of(p, _rule(reference, p))

@@ -25,7 +25,7 @@ from dsl import core as C
 from dsl.check import check_modules
 from dsl.compile import CompiledModel, compile_program
 from dsl.errors import DslError, RunError
-from dsl.parse import library_path, load_modules, parse_module
+from dsl.parse import library_names, library_path, load_modules, parse_module
 from dsl.pretty import pretty
 from dsl.syntax import Import, LibraryImport, Module
 from dsl.values import DataError, Mission, Outcome, State, Transition, state_from_json
@@ -147,11 +147,16 @@ def model_from_text(text: str, base: str | Path = ".") -> Model:
         for item in main.items:
             match item:
                 case Import(path=p):
-                    target = Path(base) / p
+                    target, missing = Path(base) / p, f"imported file not found: {p!r}"
                 case LibraryImport(name=n):
                     target = library_path(n)
+                    missing = (
+                        f"no library module {n!r} (the library has: {', '.join(library_names())})"
+                    )
                 case _:
                     continue
+            if not target.is_file():
+                raise DslError.at(item.pos, missing)
             deps.update((m.path, m) for m in load_modules(target))
     return _model([*deps.values(), main])
 
