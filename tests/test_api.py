@@ -101,3 +101,20 @@ def test_learn_refuses_an_unknown_env_before_creating_the_run(tmp_path: Path) ->
     with pytest.raises(wc.LearnError) as err:
         wc.resume(tmp_path)
     assert "holds no run" in one_line(err)
+
+
+def test_a_sketch_loads_and_the_solver_fills_its_hole() -> None:
+    sketch = wc.model_from_text(
+        "import minigrid_prior\ntransition {\n"
+        "  agent.x := if action == forward and not front_blocked() then fx() else agent.x\n"
+        "  agent.y := if action == forward and not front_blocked() then fy() else agent.y\n"
+        "  agent.dir := match action { left => (agent.dir + ??: int[0..3]) % 4,"
+        " right => turn_right(agent.dir), _ => agent.dir }\n}\n"
+        "reward := if standing_on(next) == goal then 1 else 0\ndone := standing_on(next) == goal\n"
+    )
+    data = wc.collect(sketch, "MiniGrid-Empty-5x5-v0", episodes=1, seed=0)
+    answer = wc.consistent(sketch, data)
+    assert answer.status == "sat" and list(answer.holes.values()) == ["3"]
+    with pytest.raises(wc.ModelError) as err:
+        sketch.step(STATE, "left")
+    assert "unfilled" in one_line(err)

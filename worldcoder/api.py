@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ __all__ = [
 
 
 class WorldCoderError(Exception):
-    """Anything the library refuses, with a one-line message saying what and where."""
+    """Anything the library refuses, with a message saying what and where (one line per error)."""
 
 
 class ModelError(WorldCoderError):
@@ -105,12 +106,18 @@ def _errors(kind: type[WorldCoderError]) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Model:
-    """A checked model program, its canonical text and its compiled step function."""
+    """A checked program (a model, a sketch with holes `??`, or a library of helpers), its
+    canonical text and, for a model, its compiled step function."""
 
     program: C.Program
     text: str
     """The main file's canonical text (`dsl.pretty`; its imports kept as written)."""
-    compiled: CompiledModel
+
+    @cached_property
+    def compiled(self) -> CompiledModel:
+        """The fast step function (`dsl.compile`); a sketch with unfilled holes has none."""
+        with _errors(ModelError):
+            return compile_program(self.program)
 
     def state(self, value: State | Mapping[str, Any]) -> State:
         """A state of this model's schema, from its JSON form (`{"agent": ..., "objects": ...}`)."""
@@ -121,14 +128,15 @@ class Model:
 
     def step(self, state: State | Mapping[str, Any], action: str, mission: str = "") -> Outcome:
         """The model's prediction (next state, reward, done) for one action."""
+        compiled, start = self.compiled, self.state(state)
         with _errors(ModelError):
-            return self.compiled.step(self.state(state), action, Mission.of(mission))
+            return compiled.step(start, action, Mission.of(mission))
 
 
 def _model(modules: Sequence[Module]) -> Model:
     with _errors(ModelError):
         program = check_modules(modules)
-        return Model(program, pretty(modules[-1]), compile_program(program))
+        return Model(program, pretty(modules[-1]))
 
 
 def load_model(path: str | Path) -> Model:
