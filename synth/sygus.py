@@ -98,7 +98,8 @@ def sygus_problems(
     program: C.Program, data: Sequence[Transition], *, max_examples: int = 200, seed: int = 0
 ) -> list[SygusProblem]:
     """The problems the learner solves on `data` under the prior `program` (schema + helpers),
-    each with at most `max_examples` examples (every changing row first, then a sample)."""
+    each with at most `max_examples` examples: a sample of the rows where the value changes
+    (reward: is not 0; done: is true) and of the others, half and half where both are enough."""
     schema = program.schema
     rng = random.Random(seed)
     helpers = _helpers(program)
@@ -145,10 +146,11 @@ def _problem(
         seen[inputs], where[inputs] = out, (k, j)
         if not same:
             changed.append(inputs)
-    keep = changed[:max_examples]
     moved = set(changed)
     others = [x for x in seen if x not in moved]
-    keep += rng.sample(others, min(len(others), max_examples - len(keep)))
+    wanted = min(len(changed), max(max_examples // 2, max_examples - len(others)))
+    keep = rng.sample(changed, wanted)
+    keep += rng.sample(others, min(len(others), max_examples - wanted))
     keep.sort(key=lambda x: where[x])
     operators = tuple(h.fn.name for h in helpers if len(h.fn.params) <= 2)
     known = {h.fn.name for h in helpers} | {_called(x.expr) for x in features}

@@ -73,13 +73,16 @@ def test_every_example_is_its_rows_inputs_and_next_value(env: str) -> None:
             assert out == want, (p.name, k, j)
 
 
-def test_changed_rows_come_first_when_examples_are_capped() -> None:
+def test_capped_examples_are_half_changes_half_frame() -> None:
     program, data, _ = setup("MiniGrid-DoorKey-5x5-v0")
-    capped = {p.name: p for p in sygus_problems(program, list(data), max_examples=5)}
+    capped = {p.name: p for p in sygus_problems(program, list(data), max_examples=10)}
     turns = sum(t.state.agent[2] != t.next_state.agent[2] for t in data)
     dirs = capped["next.agent.dir"]
-    assert turns >= 5 and len(dirs.examples) == 5
-    assert all(data[k].state.agent[2] != out for (k, _), (_, out) in zip(dirs.rows, dirs.examples, strict=True))  # fmt: skip
+    assert turns >= 5 and len(dirs.examples) == 10
+    changed = [data[k].state.agent[2] != out for (k, _), (_, out) in zip(dirs.rows, dirs.examples, strict=True)]  # fmt: skip
+    assert changed.count(True) == changed.count(False) == 5
+    rewards = capped["reward"]  # no reward in this data: every example is a 0
+    assert len(rewards.examples) == 10 and {out for _, out in rewards.examples} == {0}
 
 
 def test_the_file_names_the_inputs_helpers_and_grammar() -> None:
