@@ -1,0 +1,107 @@
+; WorldCoder: the rule of `reward` (reward field 'reward') from 50 examples (139 distinct rows seen, 0 conflicting rows dropped)
+; helpers with no SyGuS form (they read the objects or the mission and take parameters): wall_east_at, wall_south_at
+(set-logic ALL)
+(declare-datatype Kind ((Kind.passenger) (Kind.destination) (Kind.landmark) (Kind.wall_east) (Kind.wall_south)))
+(declare-datatype Action ((Action.south) (Action.north) (Action.east) (Action.west) (Action.pickup) (Action.dropoff)))
+(define-fun dx ((d Int)) Int
+  (ite (= d 0) 1 (ite (= d 2) (- 1) 0)))
+(define-fun dy ((d Int)) Int
+  (ite (= d 1) 1 (ite (= d 3) (- 1) 0)))
+(define-fun front_x ((x Int) (d Int)) Int
+  (+ x (dx d)))
+(define-fun front_y ((y Int) (d Int)) Int
+  (+ y (dy d)))
+(define-fun turn_left ((d Int)) Int
+  (mod (+ d 3) 4))
+(define-fun turn_right ((d Int)) Int
+  (mod (+ d 1) 4))
+(define-fun opposite ((d Int)) Int
+  (mod (+ d 2) 4))
+(define-fun same_cell ((x1 Int) (y1 Int) (x2 Int) (y2 Int)) Bool
+  (and (= x1 x2) (= y1 y2)))
+(define-fun manhattan ((x1 Int) (y1 Int) (x2 Int) (y2 Int)) Int
+  (+ (abs (- x1 x2)) (abs (- y1 y2))))
+(define-fun chebyshev ((x1 Int) (y1 Int) (x2 Int) (y2 Int)) Int
+  (ite (>= (abs (- x1 x2)) (abs (- y1 y2))) (abs (- x1 x2)) (abs (- y1 y2))))
+(define-fun adjacent ((x1 Int) (y1 Int) (x2 Int) (y2 Int)) Bool
+  (= (manhattan x1 y1 x2 y2) 1))
+(define-fun near ((x1 Int) (y1 Int) (x2 Int) (y2 Int)) Bool
+  (<= (chebyshev x1 y1 x2 y2) 1))
+(define-fun clamp ((v Int) (lo Int) (hi Int)) Int
+  (ite (>= lo (ite (<= hi v) hi v)) lo (ite (<= hi v) hi v)))
+(define-fun sign ((v Int)) Int
+  (ite (> v 0) 1 (ite (< v 0) (- 1) 0)))
+(define-fun can_move ((a Action) (can_move.south Bool) (can_move.north Bool) (can_move.east Bool) (can_move.west Bool) (can_move.pickup Bool) (can_move.dropoff Bool)) Bool
+  (ite (= a Action.south) can_move.south (ite (= a Action.north) can_move.north (ite (= a Action.east) can_move.east (ite (= a Action.west) can_move.west (ite (= a Action.pickup) can_move.pickup can_move.dropoff))))))
+(define-fun move_x ((a Action)) Int
+  (ite (= a Action.south) 0 (ite (= a Action.north) 0 (ite (= a Action.east) 1 (ite (= a Action.west) (- 1) (ite (= a Action.pickup) 0 0))))))
+(define-fun move_y ((a Action)) Int
+  (ite (= a Action.south) 1 (ite (= a Action.north) (- 1) (ite (= a Action.east) 0 (ite (= a Action.west) 0 (ite (= a Action.pickup) 0 0))))))
+(define-fun next_x ((action Action) (agent.x Int)) Int
+  (+ agent.x (move_x action)))
+(define-fun next_y ((action Action) (agent.y Int)) Int
+  (+ agent.y (move_y action)))
+(define-fun is_move ((a Action)) Bool
+  (or (not (= (move_x a) 0)) (not (= (move_y a) 0))))
+(synth-fun reward ((action Action) (agent.x Int) (agent.y Int) (next.agent.x Int) (next.agent.y Int) (can_move.south Bool) (can_move.north Bool) (can_move.east Bool) (can_move.west Bool) (can_move.pickup Bool) (can_move.dropoff Bool) (at_landmark Bool) (at_destination Bool) (passenger_in_taxi Bool) (at_passenger Bool) (riding.pre Bool) (riding.next Bool)) Int
+  ((Start Int) (Guard Bool) (T.Bool Bool) (T.Int Int) (T.Kind Kind) (T.Action Action))
+  (
+  (Start Int (T.Int (ite Guard Start Start)))
+  (Guard Bool (T.Bool (and T.Bool Guard)))
+  (T.Bool Bool (true false can_move.south can_move.north can_move.east can_move.west can_move.pickup can_move.dropoff at_landmark at_destination passenger_in_taxi at_passenger riding.pre riding.next (can_move T.Action can_move.south can_move.north can_move.east can_move.west can_move.pickup can_move.dropoff) (is_move T.Action) (not T.Bool) (< T.Int T.Int) (= T.Int T.Int) (= T.Kind T.Kind) (= T.Action T.Action)))
+  (T.Int Int (0 1 (- 1) (- 10) agent.x agent.y next.agent.x next.agent.y (dx T.Int) (dy T.Int) (front_x T.Int T.Int) (front_y T.Int T.Int) (turn_left T.Int) (turn_right T.Int) (opposite T.Int) (sign T.Int) (move_x T.Action) (move_y T.Action) (next_x action agent.x) (next_y action agent.y) (+ T.Int T.Int) (- T.Int T.Int)))
+  (T.Kind Kind (Kind.passenger Kind.destination Kind.landmark Kind.wall_east Kind.wall_south))
+  (T.Action Action (Action.south Action.north Action.east Action.west Action.pickup Action.dropoff action))
+  )
+)
+(constraint (= (reward Action.west 0 3 0 3 true true false false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.south 0 3 0 4 true true false false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.pickup 0 4 0 4 false true false false false false true true false false false false) (- 10)))
+(constraint (= (reward Action.north 0 4 0 3 false true false false false false true true false false false false) (- 1)))
+(constraint (= (reward Action.south 1 1 1 2 true true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.pickup 1 2 1 2 true true true true false false false false false false false false) (- 10)))
+(constraint (= (reward Action.pickup 2 2 2 2 true true true true false false false false false false false false) (- 10)))
+(constraint (= (reward Action.east 2 1 3 1 true true true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.south 3 3 3 4 true true true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.east 3 4 4 4 false true true false false false true false false true false false) (- 1)))
+(constraint (= (reward Action.west 4 4 3 4 false true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.dropoff 4 4 4 4 false true false true false false false false false false false false) (- 10)))
+(constraint (= (reward Action.south 4 3 4 4 true true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.south 3 4 3 4 false true true false false false true false false true false false) (- 1)))
+(constraint (= (reward Action.east 3 4 4 4 false true true false false false true false true false true true) (- 1)))
+(constraint (= (reward Action.north 4 4 4 3 false true false true false false false false true false true true) (- 1)))
+(constraint (= (reward Action.dropoff 4 3 4 3 true true false true false false false false true false true true) (- 10)))
+(constraint (= (reward Action.east 4 3 4 3 true true false true false false false false true false true true) (- 1)))
+(constraint (= (reward Action.pickup 4 3 4 3 true true false true false false false false true false true true) (- 10)))
+(constraint (= (reward Action.north 4 3 4 2 true true false true false false false false true false true true) (- 1)))
+(constraint (= (reward Action.pickup 4 0 4 0 true false false true false false true false true false true true) (- 10)))
+(constraint (= (reward Action.south 3 0 3 1 true false true true false false false false true false true true) (- 1)))
+(constraint (= (reward Action.south 3 1 3 2 true true true true false false false false true false true true) (- 1)))
+(constraint (= (reward Action.pickup 4 4 4 4 false true false true false false false false true false true true) (- 10)))
+(constraint (= (reward Action.west 4 3 3 3 true true false true false false false false true false true true) (- 1)))
+(constraint (= (reward Action.south 2 3 2 4 true true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.dropoff 2 4 2 4 false true false true false false false false false false false false) (- 10)))
+(constraint (= (reward Action.north 2 4 2 3 false true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.west 2 4 1 4 false true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.east 1 4 2 4 false true true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.dropoff 0 2 0 2 true true true false false false false false false false false false) (- 10)))
+(constraint (= (reward Action.north 1 3 1 2 true true true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.south 1 3 1 4 true true true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.north 0 1 0 0 true true true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.east 0 0 1 0 true false true false false false true true false false false false) (- 1)))
+(constraint (= (reward Action.east 1 0 1 0 true false false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.pickup 1 1 1 1 true true false true false false false false false false false false) (- 10)))
+(constraint (= (reward Action.south 0 0 0 1 true false true false false false true true false false false false) (- 1)))
+(constraint (= (reward Action.west 0 1 0 1 true true true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.dropoff 1 1 1 1 true true false true false false false false false false false false) (- 10)))
+(constraint (= (reward Action.east 1 1 1 1 true true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.pickup 1 3 1 3 true true true false false false false false false false false false) (- 10)))
+(constraint (= (reward Action.pickup 3 1 3 1 true true true true false false false false false false false false) (- 10)))
+(constraint (= (reward Action.east 3 1 4 1 true true true true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.east 4 1 4 1 true true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.north 4 1 4 0 true true false true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.dropoff 4 0 4 0 true false false true false false true false false false false false) (- 10)))
+(constraint (= (reward Action.north 3 0 3 0 true false true true false false false false false false false false) (- 1)))
+(constraint (= (reward Action.west 2 0 2 0 true false true false false false false false false false false false) (- 1)))
+(constraint (= (reward Action.pickup 2 1 2 1 true true true false false false false false false false false false) (- 10)))
+(check-synth)
