@@ -27,7 +27,6 @@ import heapq
 import json
 import platform
 import random
-import re
 import sys
 import time
 from collections import deque
@@ -49,7 +48,7 @@ from worldcoder.envs import (  # noqa: E402
     collect,
     make_env,
 )
-from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, minigrid_env_ids  # noqa: E402
+from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, family_env_ids  # noqa: E402
 from worldcoder.validate import Agreement, validate_model  # noqa: E402
 
 MODELS = {
@@ -77,8 +76,7 @@ def family_envs(family: str) -> tuple[str, ...]:
         return ("Sokoban",)
     if family == "Taxi":
         return ("Taxi-v4",)
-    pattern = re.compile(rf"^MiniGrid-{family}(?:-|S\d)")
-    return tuple(i for i in minigrid_env_ids() if pattern.match(i))
+    return family_env_ids(family)
 
 
 def level_file(family: str) -> str | None:
@@ -153,6 +151,8 @@ class MiniGridGuide:
             }
 
         first = words[0] if words else ""
+        if "matching" in words:
+            return self.reach(self.memory_cells(), "forward")
         if first == "pick" or "fetch" in words or "a" in words[1:3]:
             return self.reach(named(0), "pickup")
         if first == "go" and words[1:2] == ("to",):
@@ -177,6 +177,19 @@ class MiniGridGuide:
                 return self.reach({c for c, o in doors.items() if o["color"] == want}, "toggle")
             return self.reach({c for c, o in doors.items() if not o["open"]}, "toggle")
         return self.reach({c for c, o in self.cells.items() if o["kind"] == "goal"}, "forward")
+
+    def memory_cells(self) -> set[Cell]:
+        """Memory: the cell beside the end-of-hallway object of the cue's kind (the cue is the
+        one object that shares its column with no other)."""
+        things = [(c, o) for c, o in self.cells.items() if o["kind"] != "wall"]
+        cues = [o for (x, _), o in things if sum(1 for (x2, _), _ in things if x2 == x) == 1]
+        ends = [(c, o) for c, o in things if all(o is not q for q in cues)]
+        if not cues or len(ends) != 2:
+            return set()
+        (top, top_obj), (bottom, _) = sorted(ends, key=lambda e: e[0][1])
+        if top_obj["kind"] == cues[0]["kind"]:
+            return {(top[0], top[1] + 1)}
+        return {(bottom[0], bottom[1] - 1)}
 
     # -- navigation
 
