@@ -43,16 +43,20 @@ from dsl.check import check_file  # noqa: E402
 from dsl.values import Mission  # noqa: E402
 from worldcoder.domains import domain as domain_facts  # noqa: E402
 from worldcoder.envs import (  # noqa: E402
+    SUPPORTED_ENVS,
     ObjectEnv,
     bundled_levels_path,
     collect,
+    domain_of,
     make_env,
 )
+from worldcoder.envs.coverage import FAMILIES  # noqa: E402
 from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, family_env_ids  # noqa: E402
 from worldcoder.validate import Agreement, validate_model  # noqa: E402
 
 MODELS = {
     "minigrid": domain_facts("minigrid").reference_path,
+    "babyai": domain_facts("babyai").reference_path,
     "sokoban": domain_facts("sokoban").reference_path,
     "taxi": domain_facts("taxi").reference_path,
 }
@@ -71,7 +75,9 @@ Policy = Callable[[dict[str, Any], str], str]
 
 
 def family_envs(family: str) -> tuple[str, ...]:
-    """The env ids of one family (every registered MiniGrid variant, or one Sokoban/Taxi id)."""
+    """The env ids of one family (every registered variant), or one id (a family of its own)."""
+    if family in SUPPORTED_ENVS and family not in ("Sokoban", "Taxi-v4"):
+        return (family,)
     if family.startswith("Sokoban"):
         return ("Sokoban",)
     if family == "Taxi":
@@ -88,12 +94,17 @@ def level_file(family: str) -> str | None:
 
 
 def domain(family: str) -> str:
+    if family in SUPPORTED_ENVS:
+        return domain_of(family)
     if family.startswith("Sokoban"):
         return "sokoban"
+    if family in BABYAI_FAMILIES:
+        return "babyai"
     return "taxi" if family == "Taxi" else "minigrid"
 
 
-ALL_FAMILIES = (*MINIGRID_FAMILIES, "Sokoban-bundled", "Sokoban-boxoban", "Taxi")
+BABYAI_FAMILIES = tuple(f.name for f in FAMILIES if f.domain == "babyai" and f.unsupported is None)
+ALL_FAMILIES = (*MINIGRID_FAMILIES, *BABYAI_FAMILIES, "Sokoban-bundled", "Sokoban-boxoban", "Taxi")
 
 
 # ----------------------------------------------------------------------------- MiniGrid guide
@@ -305,6 +316,70 @@ class MiniGridGuide:
         return self.reach(away, "drop", depth) or self.reach(free, "drop", depth)
 
 
+class BabyAIGuide(MiniGridGuide):
+    """The MiniGrid explorer on the babyai schema: the clause to work on is read from the
+    mission's conjunction and the state's done flags, its objects from the state's clause flags;
+    a key hidden in a box is fetched by toggling the box."""
+
+    VERBS = {"go": "go_to", "pick": "pick_up", "open": "open_door", "put": "put_next"}
+
+    def load(self, state: dict[str, Any]) -> None:
+        visible = [o for o in state["objects"] if not o["inside"]]
+        super().load({"agent": state["agent"], "objects": visible})
+        self.hidden = [o for o in state["objects"] if o["inside"]]
+        self.flags = state["agent"]
+        self.objects = state["objects"]
+
+    def act(self, words: tuple[str, ...]) -> str | None:
+        form_a = self.VERBS.get(words[0] if words else "", "put_next")
+        others = [self.VERBS[w] for w in self.VERBS if w in words and self.VERBS[w] != form_a]
+        form_b = others[0] if others else form_a
+        if "then" in words or "and" in words:
+            b = self.flags["done_a"]
+        elif "after" in words:
+            b = not self.flags["done_b"]
+        else:
+            b = False
+        return self.clause(form_b if b else form_a, "b" if b else "a")
+
+    def marked(self, flag: str) -> set[Cell]:
+        return {
+            (o["x"], o["y"]) for o in self.objects if o[flag] and o["x"] >= 0 and not o["inside"]
+        }
+
+    def clause(self, form: str, k: str) -> str | None:
+        if form == "go_to":
+            faced = {(o["mx"], o["my"]) for o in self.objects if o[f"{k}_obj"] and o["mx"] >= 0}
+            return self.reach(faced, "done")
+        if form == "pick_up":
+            return self.reach(self.marked(f"{k}_obj"), "pickup")
+        if form == "open_door":
+            shut = {c for c in self.marked(f"{k}_obj") if not self.cells[c]["open"]}
+            return self.reach(shut or self.marked(f"{k}_obj"), "toggle")
+        if self.held is None or not self.held[f"{k}_obj"]:
+            return self.reach(self.marked(f"{k}_obj"), "pickup")
+        refs = {(o["mx"], o["my"]) for o in self.objects if o[f"{k}_ref"] and o["mx"] >= 0}
+        beside = {
+            (x + dx, y + dy)
+            for x, y in refs
+            for dx, dy in DIRS
+            if (x + dx, y + dy) not in self.cells
+        }
+        return self.reach(beside, "drop")
+
+    def fetch_key(self, color: str, depth: int) -> str | None:
+        if any(o["kind"] == "key" and o["color"] == color for o in self.cells.values()):
+            return super().fetch_key(color, depth)
+        boxes = {
+            (o["x"], o["y"])
+            for o in self.hidden
+            if o["kind"] == "key" and o["color"] == color and o["x"] >= 0
+        }
+        if self.held is not None and not boxes:
+            return self.drop_away(depth)
+        return self.reach(boxes, "toggle", depth) if boxes else None
+
+
 # ----------------------------------------------------------------------------- Sokoban guide
 
 SOKOBAN_DELTAS = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
@@ -462,6 +537,8 @@ class TaxiGuide:
 def guide_for(dom: str, rng: random.Random, eps: float) -> Policy:
     if dom == "minigrid":
         return MiniGridGuide(rng, eps)
+    if dom == "babyai":
+        return BabyAIGuide(rng, eps)
     if dom == "sokoban":
         return SokobanGuide(rng, eps)
     return TaxiGuide(rng, eps)

@@ -14,6 +14,7 @@ import re
 
 import gymnasium
 
+from .babyai_env import BabyAIObjectEnv
 from .base import EnvUsageError, ObjectEnv
 from .coverage import supported_ids, unsupported_reason
 from .minigrid_env import MiniGridObjectEnv, minigrid_env_ids
@@ -25,7 +26,7 @@ MINIGRID_IDS: tuple[str, ...] = minigrid_env_ids()
 BABYAI_IDS: tuple[str, ...] = supported_ids("babyai")
 TAXI_IDS: tuple[str, ...] = taxi_env_ids()
 SUPPORTED_ENVS: tuple[str, ...] = MINIGRID_IDS + BABYAI_IDS + SOKOBAN_IDS + TAXI_IDS
-DOMAINS: tuple[str, ...] = ("minigrid", "sokoban", "taxi")
+DOMAINS: tuple[str, ...] = ("minigrid", "babyai", "sokoban", "taxi")
 
 
 LIST_COMMAND = "worldcoder envs"
@@ -101,6 +102,8 @@ def make_env(
     _check_options(env_id, domain, level_file, level, max_steps)
     if domain == "minigrid":
         return MiniGridObjectEnv(env_id, max_steps)
+    if domain == "babyai":
+        return BabyAIObjectEnv(env_id, max_steps)
     if domain == "taxi":
         return TaxiObjectEnv(env_id, max_steps)
     return make_sokoban(env_id, level_file=level_file, level=level, max_steps=max_steps)
