@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -321,7 +321,12 @@ class BabyAIGuide(MiniGridGuide):
     mission's conjunction and the state's done flags, its objects from the state's clause flags;
     a key hidden in a box is fetched by toggling the box."""
 
-    VERBS = {"go": "go_to", "pick": "pick_up", "open": "open_door", "put": "put_next"}
+    VERBS: ClassVar[dict[str, str]] = {
+        "go": "go_to",
+        "pick": "pick_up",
+        "open": "open_door",
+        "put": "put_next",
+    }
 
     def load(self, state: dict[str, Any]) -> None:
         visible = [o for o in state["objects"] if not o["inside"]]

@@ -100,7 +100,7 @@ class _Episode:
         carried = _carrying(env)
         if carried is not None:
             objs.append(carried)
-        objs += [o.contains for o in objs if isinstance(o, Box) and o.contains is not None]
+        objs += [c for o in objs if isinstance(o, Box) and isinstance(c := o.contains, WorldObj)]
         if len({id(o) for o in objs}) != len(objs):
             raise EnvError(f"{env_name}: one object instance is drawn in several cells")
         self.objs = tuple(objs)
