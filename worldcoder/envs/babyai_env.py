@@ -86,6 +86,12 @@ def _in(obj: WorldObj, desc: ObjDesc | None) -> bool:
     return desc is not None and any(obj is o for o in desc.obj_set)
 
 
+def _contents(obj: WorldObj) -> WorldObj | None:
+    """What a box holds (None: nothing, or not a box)."""
+    held: object = getattr(obj, "contains", None) if isinstance(obj, Box) else None
+    return held if isinstance(held, WorldObj) else None
+
+
 def _is_success(value: object) -> bool:
     return isinstance(value, str) and value == "success"
 
@@ -100,7 +106,7 @@ class _Episode:
         carried = _carrying(env)
         if carried is not None:
             objs.append(carried)
-        objs += [c for o in objs if isinstance(o, Box) and isinstance(c := o.contains, WorldObj)]
+        objs += [c for o in objs if isinstance(c := _contents(o), WorldObj)]
         if len({id(o) for o in objs}) != len(objs):
             raise EnvError(f"{env_name}: one object instance is drawn in several cells")
         self.objs = tuple(objs)
@@ -131,7 +137,7 @@ class _Episode:
         if carried is not None:
             where[self.slot(carried, -1, -1)] = (-1, -1, True, False)
         for slot, obj in enumerate(self.objs):
-            content = obj.contains if isinstance(obj, Box) else None
+            content = _contents(obj)
             if content is not None and slot in where and id(content) in self.slots:
                 x, y, _, _ = where[slot]
                 where.setdefault(self.slots[id(content)], (x, y, False, True))
