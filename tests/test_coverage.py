@@ -122,3 +122,15 @@ def test_deeper_instructions_are_unsupported_with_their_reason() -> None:
         make_env("BabyAI-BossLevel-v0")
     assert "BabyAI-GoToObj-v0" in SUPPORTED_ENVS
     assert "MiniGrid-ObstructedMaze-Full-v1" in SUPPORTED_ENVS
+
+
+def test_new_worlds_bench_counts_ten_successes_in_a_row() -> None:
+    from bench.new_worlds import ENVS, jobs, streak_end
+
+    wins = [(10 * (i + 1), 1.0) for i in range(12)]
+    assert streak_end(wins) == 100
+    assert streak_end([(5, 0.0), *wins[:9], (200, 0.0), *wins[:9]]) is None
+    assert streak_end([(5, 0.0), *wins]) == 100
+    keys = {j.key for j in jobs(False)}
+    assert {f"{m}/{e}/seed{s}" for m in ("ours", "ppo") for e in ENVS for s in (0, 1, 2)} == keys
+    assert set(ENVS) <= set(SUPPORTED_ENVS)
