@@ -1,6 +1,7 @@
 """Validate the reference models in models/ against the real environments, step by step.
 
-For every family (the 16 MiniGrid families, Sokoban on the bundled levels, Sokoban on the
+For every family (the supported MiniGrid and BabyAI families of `worldcoder.envs.coverage`,
+Sokoban on the bundled levels, Sokoban on the
 Boxoban levels shipped in worldcoder/envs/levels/boxoban, Taxi) two kinds of episodes are played through the
 real environment adapters (`worldcoder.envs`):
 
@@ -18,6 +19,8 @@ first mismatch) in a new runs/validate_models-TIME/, in DIR, or with --record in
 
     python bench/validate_models.py [--episodes 200] [--jobs 2] [--families Empty,Taxi,...]
                                     [--out DIR | --record]
+
+A family is a name of `ALL_FAMILIES` or one supported env id (`--families BabyAI-GoToObj-v0,...`).
 """
 
 from __future__ import annotations
@@ -660,9 +663,11 @@ def main(argv: list[str] | None = None) -> int:
     add_output_flags(parser, "validate_models")
     args = parser.parse_args(argv)
     families = [f for f in args.families.split(",") if f]
-    unknown = [f for f in families if f not in ALL_FAMILIES]
+    unknown = [f for f in families if f not in ALL_FAMILIES and f not in SUPPORTED_ENVS]
     if unknown:
-        parser.error(f"unknown families {unknown}; known: {', '.join(ALL_FAMILIES)}")
+        parser.error(
+            f"unknown families {unknown}; known: {', '.join(ALL_FAMILIES)}, or a supported env id"
+        )
     out = output_dir(args, "validate_models") / "validate_models.json"
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
