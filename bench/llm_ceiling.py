@@ -72,9 +72,22 @@ def run_job(params: dict[str, Any]) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="llm-ceiling-") as tmp,
         FakeOpenAI(default=reply(reference_body())) as server,
     ):
-        flags = ["--llm-model", "oracle", "--llm-base-url", server.base_url, "--seed",
-                 str(params["seed"]), "--explore-steps", str(params["explore_steps"]),
-                 "--horizon", str(HORIZON), "--streak", str(STREAK)]  # fmt: skip
+        flags = [
+            "--llm-model",
+            "oracle",
+            "--llm-base-url",
+            server.base_url,
+            "--seed",
+            str(params["seed"]),
+            "--explore-steps",
+            str(params["explore_steps"]),
+            "--horizon",
+            str(HORIZON),
+            "--streak",
+            str(STREAK),
+            "--prior",
+            "hint",
+        ]  # fmt: skip  (the reference model uses the hint helpers)
         t0 = time.perf_counter()
         if params["mode"] == "learn":
             run = Path(tmp) / "run"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,23 +63,38 @@ class PpoRun:
     norm_obs: bool = False
     hyperparams: dict[str, Any] = field(default_factory=dict)
     """Overrides of the zoo's hyperparameters (the bench uses none)."""
+    full_obs: bool = False
+    """See the whole grid (minigrid's `FullyObsWrapper`: width x height x 3) instead of the
+    egocentric 7x7x3 view: the fair baseline beside our learner, which sees the full state."""
+    eval_every: int | None = None
+    """Evaluate the deterministic policy on the held-out episodes (`bench.heldout`) every this
+    many env steps, and stop once it is solved and near-optimal there (the evaluation protocol)
+    instead of at the training window's mean return."""
 
 
 def hyperparams(run: PpoRun) -> dict[str, Any]:
     return {**ZOO_HYPERPARAMS, **ZOO_OVERRIDES.get(run.env_id, {}), **run.hyperparams}
 
 
-def make_envs(env_id: str, n_envs: int, seed: int, norm_obs: bool = False) -> Any:
-    """`n_envs` monitored copies of the env with a flattened 7x7x3 view, in a VecNormalize
-    (rewards always, observations if `norm_obs`)."""
-    import minigrid  # noqa: F401  (registers the MiniGrid ids)
+def observation(env: Any, full_obs: bool = False) -> Any:
+    """The env seen as PPO sees it: the flattened 7x7x3 view, or the flattened full grid."""
     from gymnasium.wrappers import FlattenObservation
-    from minigrid.wrappers import ImgObsWrapper
+    from minigrid.wrappers import FullyObsWrapper, ImgObsWrapper
+
+    return FlattenObservation(ImgObsWrapper(FullyObsWrapper(env) if full_obs else env))
+
+
+def make_envs(
+    env_id: str, n_envs: int, seed: int, norm_obs: bool = False, full_obs: bool = False
+) -> Any:
+    """`n_envs` monitored copies of the env with a flattened view (egocentric 7x7x3, or the full
+    grid with `full_obs`), in a VecNormalize (rewards always, observations if `norm_obs`)."""
+    import minigrid  # noqa: F401  (registers the MiniGrid ids)
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
     def wrap(env: Any) -> Any:
-        return FlattenObservation(ImgObsWrapper(env))
+        return observation(env, full_obs)
 
     venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, wrapper_class=wrap,
                         vec_env_cls=DummyVecEnv)  # fmt: skip
@@ -100,14 +116,35 @@ def episode_log_class() -> Any:
             self.deadline = time.perf_counter() + run.wall_seconds
             self.capped = False
 
+            self.evaluations: list[tuple[int, dict[str, Any]]] = []
+            self.next_eval = run.eval_every or 0
+            self.eval_seconds = 0.0
+
         def _on_step(self) -> bool:
             for i, info in enumerate(self.locals["infos"]):
                 if "episode" in info:
                     self._episode(float(info["episode"]["r"]), i)
-            if self.near_optimal_step is not None or self.num_timesteps >= self.run.budget:
+            if self.run.eval_every is not None:
+                if self.num_timesteps >= self.next_eval and self._evaluate():
+                    return False
+            elif self.near_optimal_step is not None:
+                return False
+            if self.num_timesteps >= self.run.budget:
                 return False
             self.capped = time.perf_counter() > self.deadline
             return not self.capped
+
+        def _evaluate(self) -> bool:
+            """Evaluate the current deterministic policy held out; whether both criteria hold."""
+            from bench.heldout import evaluate, optimal_returns
+
+            assert self.run.eval_every is not None
+            t0 = time.perf_counter()
+            done = evaluate(ppo_player(self.model, self.run), optimal_returns(self.run.env_id))
+            self.eval_seconds += time.perf_counter() - t0
+            self.evaluations.append((self.num_timesteps, done.as_dict()))
+            self.next_eval = self.num_timesteps + self.run.eval_every
+            return done.solved and done.near_optimal
 
         def _episode(self, ret: float, env_index: int) -> None:
             self.episodes.append((self.num_timesteps, ret, env_index))
@@ -119,6 +156,23 @@ def episode_log_class() -> Any:
                 self.near_optimal_step = self.num_timesteps
 
     return EpisodeLog
+
+
+def ppo_player(model: Any, run: PpoRun) -> Callable[[int], float]:
+    """PPO's deterministic policy on one held-out env seed: its raw MiniGrid return."""
+    import gymnasium
+
+    env = observation(gymnasium.make(run.env_id, render_mode=None), run.full_obs)
+
+    def play(seed: int) -> float:
+        obs, _ = env.reset(seed=seed)
+        while True:
+            action, _ = model.predict(obs, deterministic=True)
+            obs, reward, terminated, truncated, _ = env.step(int(action))
+            if terminated or truncated:
+                return float(reward)
+
+    return play
 
 
 @dataclass(frozen=True)
@@ -138,7 +192,7 @@ def train(run: PpoRun) -> PpoOutcome:
     from stable_baselines3.common.logger import Logger
 
     torch.set_num_threads(1)
-    venv = make_envs(run.env_id, run.n_envs, run.seed, run.norm_obs)
+    venv = make_envs(run.env_id, run.n_envs, run.seed, run.norm_obs, run.full_obs)
     model = PPO("MlpPolicy", venv, seed=run.seed, device="cpu", verbose=0, **hyperparams(run))
     model.set_logger(Logger(folder=None, output_formats=[]))  # else SB3 leaves a dir in /tmp
     log = episode_log_class()(run)
@@ -166,4 +220,22 @@ def _figures(run: PpoRun, log: Any, steps: int, seconds: float) -> dict[str, Any
         "fps": round(steps / seconds, 1) if seconds > 0 else None,
         "capped": log.capped,
         "hyperparams": hyperparams(run),
+        "full_obs": run.full_obs,
+        **_protocol_figures(log),
+    }
+
+
+def _protocol_figures(log: Any) -> dict[str, Any]:
+    """The evaluation protocol's figures: training steps at the first evaluation that was
+    solved / near-optimal, and every evaluation (steps, figures)."""
+    if not log.run.eval_every:
+        return {}
+    evals = log.evaluations
+    return {
+        "eval_every": log.run.eval_every,
+        "steps_to_heldout_solved": next((s for s, e in evals if e["solved"]), None),
+        "steps_to_heldout_near_optimal": next((s for s, e in evals if e["near_optimal"]), None),
+        "evaluations": len(evals),
+        "eval_seconds": round(log.eval_seconds, 2),
+        "evaluation_log": [[s, e["episodes"], e["successes"], e["mean_return"]] for s, e in evals],
     }

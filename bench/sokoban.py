@@ -147,7 +147,7 @@ def compile_model(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from dsl.compile import compile_program
     from synth import Spec
     from synth.score import check_candidate
-    from worldcoder.domains import domain
+    from worldcoder.domains import DEFAULT_PRIOR, domain
 
     facts = domain("sokoban")
     if params["model"] == "reference":
@@ -156,7 +156,7 @@ def compile_model(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     learned = learned_model(params["learn"])
     if "error" in learned:
         raise RuntimeError(learned["error"])
-    prior = Spec((), (facts.prior_path,))
+    prior = Spec((), (facts.prior_of(DEFAULT_PRIOR),))  # what `learn` started from
     model = compile_program(check_candidate(prior, learned["model"]))
     keys = ("model_sha256", "steps_to_correct_model", "last_correctness", "cached")
     return model, {k: learned[k] for k in keys}

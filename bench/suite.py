@@ -48,7 +48,7 @@ from typing import Any, TextIO
 
 BENCHES: tuple[str, ...] = (
     "throughput", "sample_efficiency", "taxi", "sokoban", "optimism", "scaling", "curriculum",
-    "llm_ceiling", "new_worlds",
+    "llm_ceiling", "protocol", "new_worlds",
 )  # fmt: skip
 """Bench names in the order `worldcoder-bench` runs them."""
 MODULES = {"curriculum": "bench.curriculum_transfer"}
@@ -376,7 +376,7 @@ def _failed(records: _Records, job: Job) -> Row:
                                       "result": {"error": "not run"}, "seconds": 0.0}  # fmt: skip
 
 
-CODE = ("dsl", "solver", "synth", "worldcoder", "models", "bench", "grammar.lark",
+CODE = ("dsl", "solver", "plan", "synth", "worldcoder", "models", "bench", "grammar.lark",
         ":(exclude)bench/results")  # fmt: skip
 """The tracked paths whose state decides what a job measures (git pathspecs)."""
 

@@ -11,8 +11,8 @@ random episodes of other seeds (next state, reward and done must all match). "Tr
 needed" is the smallest training-set size from which on (that size and every larger one) the
 learned model agrees on 100 % of the held-out steps.
 
-Families and priors: MiniGrid Empty-5x5, DoorKey-5x5 and Unlock with models/minigrid_prior.wc;
-Sokoban with models/sokoban_prior.wc; Taxi-v4 with models/taxi_prior.wc. The Sokoban data cycle
+Families and priors (`learn`'s default, the hint priors): MiniGrid Empty-5x5, DoorKey-5x5 and Unlock with models/minigrid_hint.wc;
+Sokoban with models/sokoban_hint.wc; Taxi-v4 with models/taxi_hint.wc. The Sokoban data cycle
 episode by episode over the bundled levels (level by seed, 30 steps), bundled level 0 (15 steps;
 one box, so random play sometimes solves it) and one extra level whose boxes start on targets
 (15 steps; `SOKOBAN_EXTRA_LEVEL`): random play on the bundled levels alone never moves a box off
@@ -52,7 +52,7 @@ from solver import Bounds, equivalent  # noqa: E402
 from synth import Optimism, Spec, synthesize  # noqa: E402
 from synth.score import program_text  # noqa: E402
 from worldcoder.correctness import well_formed_reference  # noqa: E402
-from worldcoder.domains import domain, env_domain  # noqa: E402
+from worldcoder.domains import DEFAULT_PRIOR, domain, env_domain  # noqa: E402
 from worldcoder.envs import collect, make_env  # noqa: E402
 
 SIZES = (100, 250, 500, 1000)
@@ -171,7 +171,7 @@ def sokoban_proof(learned: C.Program) -> dict[str, Any]:
 
 def run(family: str, n: int, workdir: str) -> dict[str, Any]:
     env_id, horizon = FAMILIES[family]
-    prior = env_domain(env_id).prior_path
+    prior = env_domain(env_id).prior_of(DEFAULT_PRIOR)
     schema = check_file(prior).schema
     extra = extra_level_file(Path(workdir))
     recs = records(family, n, DATA_SEED, extra)

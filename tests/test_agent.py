@@ -147,8 +147,8 @@ def test_the_report_is_fresh_before_the_first_episode_ends(tmp_path: Path) -> No
 
 def drop_at_open_doors(tmp_path: Path) -> Path:
     """models/minigrid.wc, except that drop also succeeds in front of an open door."""
-    prior = REFERENCE.parent / "minigrid_prior.wc"
-    text = REFERENCE.read_text().replace('import "minigrid_prior.wc"', f'import "{prior}"')
+    prior = REFERENCE.parent / "minigrid_hint.wc"
+    text = REFERENCE.read_text().replace('import "minigrid_hint.wc"', f'import "{prior}"')
     assert text.count("front_empty()") == 3
     text = text.replace("front_empty()", "drop_ok()") + (
         "\ndef drop_ok() -> bool =\n"

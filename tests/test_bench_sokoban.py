@@ -44,7 +44,7 @@ def reference() -> CompiledModel:
 
 
 def drags_targets() -> CompiledModel:
-    spec = Spec((), (ROOT / "models" / "sokoban_prior.wc",))
+    spec = Spec((), (ROOT / "models" / "sokoban_hint.wc",))
     return compile_program(check_candidate(spec, DRAGS_TARGETS))
 
 
@@ -86,7 +86,7 @@ def test_learning_run_and_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "error" not in first, first
     assert first["episodes"] == 2 and first["total_env_steps"] > 0 and not first["cached"]
     if first["model"] is not None:
-        check_candidate(Spec((), (ROOT / "models" / "sokoban_prior.wc",)), first["model"])
+        check_candidate(Spec((), (ROOT / "models" / "sokoban_hint.wc",)), first["model"])
     again = sokoban.learned_model(params)
     assert again["cached"] and again["model_sha256"] == first["model_sha256"]
     assert len(list(tmp_path.glob("*.json"))) == 1

@@ -42,7 +42,7 @@ ENVS = {
 def test_every_domain_names_library_files_that_agree(name: str) -> None:
     facts = domain(name)
     assert env_domain(ENVS[name]) == facts
-    for module in (facts.prior, facts.reference, facts.well_formed):
+    for module in (facts.prior, facts.hint, facts.reference, facts.well_formed):
         assert module in library_names()
         assert library_path(module) == ROOT / "models" / f"{module}.wc"
     prior, reference = check_file(facts.prior_path), check_file(facts.reference_path)
@@ -160,3 +160,38 @@ def test_cli_takes_library_and_level_set_names(
                      "--no-correctness", "--run-dir", str(run)])  # fmt: skip
         assert code == 1  # three steps solve nothing
         assert json.loads((run / "config.json").read_text())["level_file"] == kept
+
+
+DYNAMICS = {
+    "minigrid": {"passable", "blocked", "front_blocked", "pickable"},
+    "sokoban": {"solid", "ahead_free", "beyond_free", "can_push", "solved"},
+    "taxi": {"can_move"},
+}
+
+
+@pytest.mark.parametrize("name", DOMAINS)
+def test_the_perception_prior_gives_no_dynamics_away_and_the_hint_adds_them(name: str) -> None:
+    facts = domain(name)
+    perception = {f.name for f in check_file(facts.prior_path).functions}
+    hint = {f.name for f in check_file(facts.hint_path).functions}
+    assert not perception & DYNAMICS[name]
+    assert hint == perception | DYNAMICS[name]
+
+
+@pytest.mark.parametrize("kind", ["perception", "hint"])
+def test_the_agent_learns_from_the_prior_it_is_given(kind: str, tmp_path: Path) -> None:
+    config = LearnConfig("MiniGrid-Empty-5x5-v0", prior=kind)
+    run = RunDir(tmp_path / "run")
+    run.create(asdict(config))
+    agent = Agent(config, run)
+    assert agent.prior == domain("minigrid").prior_of(kind)
+    saved = program_text(agent.prior_spec, "transition {\n}\nreward := 0\ndone := false\n")
+    assert saved.startswith(f"import {agent.prior.stem}\n")
+    body = "transition {\n}\nreward := 0\ndone := false\n"
+    assert check_candidate(agent.prior_spec, body).schema == check_file(agent.prior).schema
+
+
+def test_an_unknown_prior_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["learn", "--env", "MiniGrid-Empty-5x5-v0", "--prior", "oracle"])
+    assert exit_.value.code == 2 and "--prior: invalid choice: 'oracle'" in capsys.readouterr().err

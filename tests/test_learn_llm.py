@@ -33,7 +33,7 @@ from worldcoder.cli import main
 from worldcoder.envs import collect, make_env
 
 ROOT = Path(__file__).resolve().parents[1]
-PRIOR = ROOT / "models" / "minigrid_prior.wc"
+PRIOR = ROOT / "models" / "minigrid_hint.wc"
 REFERENCE = "\n".join(
     line for line in (ROOT / "models" / "minigrid.wc").read_text().splitlines()
     if not line.startswith("import ")
@@ -62,7 +62,7 @@ def events(run: Path, kind: str) -> list[dict[str, Any]]:
 def learn_args(run: Path, base_url: str, *extra: str) -> list[str]:
     return ["learn", "--env", "MiniGrid-Empty-5x5-v0", "--llm-model", "scripted",
             "--llm-base-url", base_url, "--run-dir", str(run), "--explore-steps", "0",
-            "--episodes", "12", "--no-correctness", *extra]  # fmt: skip
+            "--episodes", "12", "--no-correctness", "--prior", "hint", *extra]  # fmt: skip
 
 
 def test_learn_reaches_its_streak_through_failures(

@@ -27,7 +27,7 @@ from worldcoder.argtypes import add_llm_arguments, llm_config_from_args
 from worldcoder.envs import collect
 
 ROOT = Path(__file__).resolve().parents[1]
-PRIOR = ROOT / "models" / "minigrid_prior.wc"
+PRIOR = ROOT / "models" / "minigrid_hint.wc"
 
 CORRECT = """\
 transition {

@@ -17,7 +17,7 @@ from worldcoder.envs import collect, make_env
 from worldcoder.validate import play_and_validate
 
 ROOT = Path(__file__).resolve().parents[1]
-PRIOR = ROOT / "models" / "minigrid_prior.wc"
+PRIOR = ROOT / "models" / "minigrid_hint.wc"
 EMPTY_STATES = (
     "all(o in objects: (o.kind == Kind.wall or o.kind == Kind.goal) and not o.carried and on_grid(o)"
     " and not obj_at(o, agent.x, agent.y)) and agent.carrying == Kind.none and agent.x >= 0 and agent.y >= 0"

@@ -1,5 +1,5 @@
 """The offline enumerative proposer on Sokoban and Taxi: models learned from random-policy data
-with the domain priors (models/sokoban_prior.wc, models/taxi_prior.wc), validated on held-out
+with the domain hint priors (models/sokoban_hint.wc, models/taxi_hint.wc), validated on held-out
 episodes of other seeds, and for Sokoban proved equivalent to the reference model
 (models/sokoban.wc) on every well-formed state of a walled 6x6 grid.
 
@@ -35,8 +35,8 @@ from worldcoder.envs import collect, make_env
 from worldcoder.validate import play_and_validate
 
 ROOT = Path(__file__).resolve().parents[1]
-PRIOR = ROOT / "models" / "sokoban_prior.wc"
-TAXI_PRIOR = ROOT / "models" / "taxi_prior.wc"
+PRIOR = ROOT / "models" / "sokoban_hint.wc"
+TAXI_PRIOR = ROOT / "models" / "taxi_hint.wc"
 MISSION = "push every box onto a target"
 # Two boxes start on targets, next to the player (a push up or left moves one off its target);
 # the third box is one push from the free target's column.

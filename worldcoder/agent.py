@@ -60,7 +60,7 @@ from synth import Budget, Optimism, Spec, synthesize
 from synth.llm import LLMCall, LLMConfig, Reply
 from synth.score import check_candidate, program_text
 from worldcoder.correctness import check_model
-from worldcoder.domains import env_domain
+from worldcoder.domains import DEFAULT_PRIOR, env_domain
 from worldcoder.envs import ObjectEnv, collect, make_env
 from worldcoder.events import (
     Correctness,
@@ -136,6 +136,10 @@ class LearnConfig:
     """How replies are held to grammar.lark: "openai", "vllm" or "none" (see `synth.llm`)."""
     llm_timeout: float = 120.0
     llm_retries: int = 4
+    prior: str = DEFAULT_PRIOR
+    """The prior the learner starts from (`worldcoder.domains.PRIORS`): "perception" (what is
+    where, what the agent holds, what the mission names, direction vectors), or "hint" (plus
+    the domain's helpers that give part of the dynamics away: what blocks, pushes, solves)."""
 
 
 Progress = Callable[[str], None]
@@ -153,7 +157,7 @@ class Agent:
         self.run = run
         self.progress = progress or (lambda _msg: None)
         facts = env_domain(config.env)
-        self.prior = facts.prior_path
+        self.prior = facts.prior_of(config.prior)
         self.prior_spec = Spec(
             (), (self.prior,)
         )  # the prior alone: for checking and writing models

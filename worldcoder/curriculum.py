@@ -29,7 +29,7 @@ from dsl.parse import strip_imports
 from synth import Spec
 from synth.score import program_text
 from worldcoder.agent import Agent, LearnConfig, llm_config
-from worldcoder.domains import domain
+from worldcoder.domains import DEFAULT_PRIOR, domain
 from worldcoder.envs import domain_of
 from worldcoder.events import Inherited, event_to_json
 from worldcoder.learn_cli import (
@@ -81,7 +81,7 @@ def run_curriculum(
 ) -> dict[str, Any]:
     """Learn every stage in turn (resuming any that were started); the curriculum report."""
     say = progress or (lambda _msg: None)
-    prior = domain(domain_of_all(config.envs)).prior_path
+    prior = domain(domain_of_all(config.envs)).prior_of(config.learn.get("prior", DEFAULT_PRIOR))
     inherited: list[dict[str, Any]] = []
     model: str | None = None
     reports: list[dict[str, Any]] = []
@@ -188,7 +188,8 @@ def _root_and_config(args: argparse.Namespace) -> tuple[Path, CurriculumConfig]:
         return args.resume, config
     envs = tuple(e.strip() for e in args.envs.split(",") if e.strip())
     learn = {**llm_settings(args), "planner": args.planner, "horizon": args.horizon,
-             "budget_seconds": args.budget_seconds, "explore_steps": args.explore_steps}  # fmt: skip
+             "budget_seconds": args.budget_seconds, "explore_steps": args.explore_steps,
+             "prior": args.prior}  # fmt: skip
     config = CurriculumConfig(envs, args.streak, args.episodes, args.seed, learn)
     domain_of_all(config.envs)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -15,12 +15,22 @@ from dsl.parse import library_path
 from worldcoder.envs import domain_of
 from worldcoder.envs.registry import DOMAINS
 
+PRIORS = ("perception", "hint")
+"""The priors a learner can start from: perception only, or perception plus the domain's hints
+(`Domain.hint`)."""
+DEFAULT_PRIOR = "hint"
+"""What `learn` starts from unless told (`--prior`)."""
+
 
 @dataclass(frozen=True)
 class Domain:
     name: str
     prior: str
-    """Library module of the schema and perception helpers the learner starts from."""
+    """Library module of the schema and perception helpers the learner starts from (what is
+    where, what the agent holds, what the mission names, direction vectors; no dynamics)."""
+    hint: str
+    """Library module of the prior plus helpers that give part of the dynamics away (what
+    blocks, what pushes, what solves): the "hint" prior, measured as an ablation."""
     reference: str
     """Library module of the exact hand-written model (read by the correctness check only)."""
     well_formed: str
@@ -38,6 +48,20 @@ class Domain:
         return library_path(self.prior)
 
     @property
+    def hint_path(self) -> Path:
+        return library_path(self.hint)
+
+    def prior_of(self, kind: str) -> Path:
+        """The prior file of a `PRIORS` kind: "perception" or "hint"."""
+        match kind:
+            case "perception":
+                return self.prior_path
+            case "hint":
+                return self.hint_path
+            case _:
+                raise ValueError(f"unknown prior {kind!r} (known: {', '.join(PRIORS)})")
+
+    @property
     def reference_path(self) -> Path:
         return library_path(self.reference)
 
@@ -50,15 +74,16 @@ def domain(name: str) -> Domain:
     """The facts of domain `name` (one of `worldcoder.envs.registry.DOMAINS`)."""
     match name:
         case "minigrid":
-            return Domain(name, "minigrid_prior", "minigrid", "minigrid_well_formed",
-                          standing_on_seen=True)  # fmt: skip
+            return Domain(name, "minigrid_prior", "minigrid_hint", "minigrid",
+                          "minigrid_well_formed", standing_on_seen=True)  # fmt: skip
         case "babyai":
-            return Domain(name, "babyai_prior", "babyai", "babyai_well_formed",
+            return Domain(name, "babyai_prior", "babyai_hint", "babyai", "babyai_well_formed",
                           standing_on_seen=True)  # fmt: skip
         case "sokoban":
-            return Domain(name, "sokoban_prior", "sokoban", "sokoban_well_formed", levels="bundled")
+            return Domain(name, "sokoban_prior", "sokoban_hint", "sokoban", "sokoban_well_formed",
+                          levels="bundled")  # fmt: skip
         case "taxi":
-            return Domain(name, "taxi_prior", "taxi", "taxi_well_formed")
+            return Domain(name, "taxi_prior", "taxi_hint", "taxi", "taxi_well_formed")
         case _:
             raise ValueError(f"unknown domain {name!r} (known: {', '.join(DOMAINS)})")
 

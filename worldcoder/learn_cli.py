@@ -19,6 +19,7 @@ from plan import PLANNERS, planner_problem
 from synth.llm import LLMConfigError
 from worldcoder.agent import EXPLORERS, Agent, LearnConfig, llm_config
 from worldcoder.argtypes import add_llm_arguments, seconds
+from worldcoder.domains import DEFAULT_PRIOR, PRIORS
 from worldcoder.envs import EnvUsageError, domain_of, make_env
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES, LEVEL_SETS
 from worldcoder.rundir import RunDir
@@ -76,6 +77,10 @@ def add_agent_arguments(p: argparse.ArgumentParser, positive: Any, natural: Any)
     p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
     p.add_argument("--explore-steps", type=natural, default=100,
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
+    p.add_argument("--prior", choices=PRIORS, default=DEFAULT_PRIOR,
+                   help="perception: what is where, what the agent holds, what the mission names, "
+                        "direction vectors; hint: plus the domain's helpers that give part of the "
+                        "dynamics away (what blocks, pushes, solves)")  # fmt: skip
     add_llm_arguments(p)
 
 
@@ -166,6 +171,7 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
         correctness=not args.no_correctness, max_nodes=args.max_nodes,
         optimism=not args.no_optimism, explore=args.explore, until_correct=args.until_correct,
         max_env_steps=args.max_env_steps, level_file=_absolute(args.level_file), level=args.level,
+        prior=args.prior,
     )  # fmt: skip
     make_env(config.env, level_file=config.level_file, level=config.level).close()  # bad input
     if problem := planner_problem(config.planner, config.env, domain_of(config.env)):
