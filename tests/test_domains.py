@@ -164,6 +164,7 @@ def test_cli_takes_library_and_level_set_names(
 
 DYNAMICS = {
     "minigrid": {"passable", "blocked", "front_blocked", "pickable"},
+    "babyai": {"passable", "blocked", "front_blocked", "pickable"},
     "sokoban": {"solid", "ahead_free", "beyond_free", "can_push", "solved"},
     "taxi": {"can_move"},
 }
