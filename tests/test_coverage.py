@@ -134,3 +134,19 @@ def test_new_worlds_bench_counts_ten_successes_in_a_row() -> None:
     keys = {j.key for j in jobs(False)}
     assert {f"{m}/{e}/seed{s}" for m in ("ours", "ppo") for e in ENVS for s in (0, 1, 2)} == keys
     assert set(ENVS) <= set(SUPPORTED_ENVS)
+
+
+def test_a_babyai_frame_draws_the_box_not_the_key_hidden_in_it() -> None:
+    from dsl.values import state_from_json
+    from worldcoder.render import text_frame
+
+    env = make_env("BabyAI-KeyInBox-v0")
+    try:
+        state, _ = env.reset(seed=0)
+    finally:
+        env.close()
+    hidden = [o for o in state["objects"] if o["inside"]]
+    assert [o["kind"] for o in hidden] == ["key"]
+    schema = reference("babyai").schema
+    frame = text_frame(schema, state_from_json(schema, state), "babyai")
+    assert "B" in frame and "K" not in frame and "#" in frame
