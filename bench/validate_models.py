@@ -1,6 +1,7 @@
 """Validate the reference models in models/ against the real environments, step by step.
 
-For every family (the 16 MiniGrid families, Sokoban on the bundled levels, Sokoban on the
+For every family (the supported MiniGrid and BabyAI families of `worldcoder.envs.coverage`,
+Sokoban on the bundled levels, Sokoban on the
 Boxoban levels shipped in worldcoder/envs/levels/boxoban, Taxi) two kinds of episodes are played through the
 real environment adapters (`worldcoder.envs`):
 
@@ -18,6 +19,8 @@ first mismatch) in a new runs/validate_models-TIME/, in DIR, or with --record in
 
     python bench/validate_models.py [--episodes 200] [--jobs 2] [--families Empty,Taxi,...]
                                     [--out DIR | --record]
+
+A family is a name of `ALL_FAMILIES` or one supported env id (`--families BabyAI-GoToObj-v0,...`).
 """
 
 from __future__ import annotations
@@ -27,14 +30,13 @@ import heapq
 import json
 import platform
 import random
-import re
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,16 +46,20 @@ from dsl.check import check_file  # noqa: E402
 from dsl.values import Mission  # noqa: E402
 from worldcoder.domains import domain as domain_facts  # noqa: E402
 from worldcoder.envs import (  # noqa: E402
+    SUPPORTED_ENVS,
     ObjectEnv,
     bundled_levels_path,
     collect,
+    domain_of,
     make_env,
 )
-from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, minigrid_env_ids  # noqa: E402
+from worldcoder.envs.coverage import FAMILIES  # noqa: E402
+from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, family_env_ids  # noqa: E402
 from worldcoder.validate import Agreement, validate_model  # noqa: E402
 
 MODELS = {
     "minigrid": domain_facts("minigrid").reference_path,
+    "babyai": domain_facts("babyai").reference_path,
     "sokoban": domain_facts("sokoban").reference_path,
     "taxi": domain_facts("taxi").reference_path,
 }
@@ -72,13 +78,14 @@ Policy = Callable[[dict[str, Any], str], str]
 
 
 def family_envs(family: str) -> tuple[str, ...]:
-    """The env ids of one family (every registered MiniGrid variant, or one Sokoban/Taxi id)."""
+    """The env ids of one family (every registered variant), or one id (a family of its own)."""
+    if family in SUPPORTED_ENVS and family not in ("Sokoban", "Taxi-v4"):
+        return (family,)
     if family.startswith("Sokoban"):
         return ("Sokoban",)
     if family == "Taxi":
         return ("Taxi-v4",)
-    pattern = re.compile(rf"^MiniGrid-{family}(?:-|S\d)")
-    return tuple(i for i in minigrid_env_ids() if pattern.match(i))
+    return family_env_ids(family)
 
 
 def level_file(family: str) -> str | None:
@@ -90,12 +97,17 @@ def level_file(family: str) -> str | None:
 
 
 def domain(family: str) -> str:
+    if family in SUPPORTED_ENVS:
+        return domain_of(family)
     if family.startswith("Sokoban"):
         return "sokoban"
+    if family in BABYAI_FAMILIES:
+        return "babyai"
     return "taxi" if family == "Taxi" else "minigrid"
 
 
-ALL_FAMILIES = (*MINIGRID_FAMILIES, "Sokoban-bundled", "Sokoban-boxoban", "Taxi")
+BABYAI_FAMILIES = tuple(f.name for f in FAMILIES if f.domain == "babyai" and f.unsupported is None)
+ALL_FAMILIES = (*MINIGRID_FAMILIES, *BABYAI_FAMILIES, "Sokoban-bundled", "Sokoban-boxoban", "Taxi")
 
 
 # ----------------------------------------------------------------------------- MiniGrid guide
@@ -153,6 +165,8 @@ class MiniGridGuide:
             }
 
         first = words[0] if words else ""
+        if "matching" in words:
+            return self.reach(self.memory_cells(), "forward")
         if first == "pick" or "fetch" in words or "a" in words[1:3]:
             return self.reach(named(0), "pickup")
         if first == "go" and words[1:2] == ("to",):
@@ -177,6 +191,19 @@ class MiniGridGuide:
                 return self.reach({c for c, o in doors.items() if o["color"] == want}, "toggle")
             return self.reach({c for c, o in doors.items() if not o["open"]}, "toggle")
         return self.reach({c for c, o in self.cells.items() if o["kind"] == "goal"}, "forward")
+
+    def memory_cells(self) -> set[Cell]:
+        """Memory: the cell beside the end-of-hallway object of the cue's kind (the cue is the
+        one object that shares its column with no other)."""
+        things = [(c, o) for c, o in self.cells.items() if o["kind"] != "wall"]
+        cues = [o for (x, _), o in things if sum(1 for (x2, _), _ in things if x2 == x) == 1]
+        ends = [(c, o) for c, o in things if all(o is not q for q in cues)]
+        if not cues or len(ends) != 2:
+            return set()
+        (top, top_obj), (bottom, _) = sorted(ends, key=lambda e: e[0][1])
+        if top_obj["kind"] == cues[0]["kind"]:
+            return {(top[0], top[1] + 1)}
+        return {(bottom[0], bottom[1] - 1)}
 
     # -- navigation
 
@@ -290,6 +317,75 @@ class MiniGridGuide:
         }
         away = {(x, y) for x, y in free if all(abs(x - a) + abs(y - b) > 1 for a, b in doors)}
         return self.reach(away, "drop", depth) or self.reach(free, "drop", depth)
+
+
+class BabyAIGuide(MiniGridGuide):
+    """The MiniGrid explorer on the babyai schema: the clause to work on is read from the
+    mission's conjunction and the state's done flags, its objects from the state's clause flags;
+    a key hidden in a box is fetched by toggling the box."""
+
+    VERBS: ClassVar[dict[str, str]] = {
+        "go": "go_to",
+        "pick": "pick_up",
+        "open": "open_door",
+        "put": "put_next",
+    }
+
+    def load(self, state: dict[str, Any]) -> None:
+        visible = [o for o in state["objects"] if not o["inside"]]
+        super().load({"agent": state["agent"], "objects": visible})
+        self.hidden = [o for o in state["objects"] if o["inside"]]
+        self.flags = state["agent"]
+        self.objects = state["objects"]
+
+    def act(self, words: tuple[str, ...]) -> str | None:
+        form_a = self.VERBS.get(words[0] if words else "", "put_next")
+        others = [self.VERBS[w] for w in self.VERBS if w in words and self.VERBS[w] != form_a]
+        form_b = others[0] if others else form_a
+        if "then" in words or "and" in words:
+            b = self.flags["done_a"]
+        elif "after" in words:
+            b = not self.flags["done_b"]
+        else:
+            b = False
+        return self.clause(form_b if b else form_a, "b" if b else "a")
+
+    def marked(self, flag: str) -> set[Cell]:
+        return {
+            (o["x"], o["y"]) for o in self.objects if o[flag] and o["x"] >= 0 and not o["inside"]
+        }
+
+    def clause(self, form: str, k: str) -> str | None:
+        if form == "go_to":
+            faced = {(o["mx"], o["my"]) for o in self.objects if o[f"{k}_obj"] and o["mx"] >= 0}
+            return self.reach(faced, "done")
+        if form == "pick_up":
+            return self.reach(self.marked(f"{k}_obj"), "pickup")
+        if form == "open_door":
+            shut = {c for c in self.marked(f"{k}_obj") if not self.cells[c]["open"]}
+            return self.reach(shut or self.marked(f"{k}_obj"), "toggle")
+        if self.held is None or not self.held[f"{k}_obj"]:
+            return self.reach(self.marked(f"{k}_obj"), "pickup")
+        refs = {(o["mx"], o["my"]) for o in self.objects if o[f"{k}_ref"] and o["mx"] >= 0}
+        beside = {
+            (x + dx, y + dy)
+            for x, y in refs
+            for dx, dy in DIRS
+            if (x + dx, y + dy) not in self.cells
+        }
+        return self.reach(beside, "drop")
+
+    def fetch_key(self, color: str, depth: int) -> str | None:
+        if any(o["kind"] == "key" and o["color"] == color for o in self.cells.values()):
+            return super().fetch_key(color, depth)
+        boxes = {
+            (o["x"], o["y"])
+            for o in self.hidden
+            if o["kind"] == "key" and o["color"] == color and o["x"] >= 0
+        }
+        if self.held is not None and not boxes:
+            return self.drop_away(depth)
+        return self.reach(boxes, "toggle", depth) if boxes else None
 
 
 # ----------------------------------------------------------------------------- Sokoban guide
@@ -449,6 +545,8 @@ class TaxiGuide:
 def guide_for(dom: str, rng: random.Random, eps: float) -> Policy:
     if dom == "minigrid":
         return MiniGridGuide(rng, eps)
+    if dom == "babyai":
+        return BabyAIGuide(rng, eps)
     if dom == "sokoban":
         return SokobanGuide(rng, eps)
     return TaxiGuide(rng, eps)
@@ -565,9 +663,11 @@ def main(argv: list[str] | None = None) -> int:
     add_output_flags(parser, "validate_models")
     args = parser.parse_args(argv)
     families = [f for f in args.families.split(",") if f]
-    unknown = [f for f in families if f not in ALL_FAMILIES]
+    unknown = [f for f in families if f not in ALL_FAMILIES and f not in SUPPORTED_ENVS]
     if unknown:
-        parser.error(f"unknown families {unknown}; known: {', '.join(ALL_FAMILIES)}")
+        parser.error(
+            f"unknown families {unknown}; known: {', '.join(ALL_FAMILIES)}, or a supported env id"
+        )
     out = output_dir(args, "validate_models") / "validate_models.json"
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import gymnasium
 import pytest
 
 from bench.llm_server import FakeOpenAI, reply
@@ -304,22 +305,35 @@ def test_learn_help_shows_episodes_seed_and_horizon_defaults() -> None:
     assert "(default: 40)" in text.split("--horizon HORIZON", 1)[1].split("--", 1)[0]
 
 
-def test_envs_lists_every_supported_id_with_its_domain(capsys: pytest.CaptureFixture[str]) -> None:
+def test_envs_lists_every_registered_id_with_its_domain_and_status(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["envs"]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
-    assert [r[0] for r in rows] == list(SUPPORTED_ENVS)
-    assert dict(rows)["MiniGrid-DoorKey-5x5-v0"] == "minigrid"
-    assert dict(rows)["Sokoban"] == "sokoban" and dict(rows)["Taxi-v4"] == "taxi"
+    rows = {
+        r[0]: r[1:] for r in (line.split(None, 2) for line in capsys.readouterr().out.splitlines())
+    }
+    registered = {k for k in gymnasium.envs.registry if k.startswith(("MiniGrid-", "BabyAI-"))}
+    assert registered | set(SUPPORTED_ENVS) == set(rows)
+    assert rows["MiniGrid-DoorKey-5x5-v0"] == ["minigrid", "validated"]
+    assert rows["MiniGrid-LockedRoom-v0"] == ["minigrid", "validated"]
+    assert rows["Sokoban"] == ["sokoban", "validated"] and rows["Taxi-v4"] == ["taxi", "validated"]
+    assert rows["MiniGrid-Dynamic-Obstacles-8x8-v0"][1].startswith("unsupported: obstacles move")
+    assert all((e in SUPPORTED_ENVS) == s.startswith("validated") for e, (_, s) in rows.items())
+    assert main(["envs", "--supported"]) == 0
+    supported = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert sorted(supported) == sorted(SUPPORTED_ENVS)
 
 
 @pytest.mark.parametrize(
     ("env", "first", "nearest"),
     [("DoorKey", "unknown environment 'DoorKey'",
       "MiniGrid-DoorKey-5x5-v0, MiniGrid-DoorKey-6x6-v0, MiniGrid-DoorKey-8x8-v0"),
-     ("MiniGrid-LockedRoom-v0",
-      "'MiniGrid-LockedRoom-v0' is registered by minigrid but not supported yet", ""),
-     ("BabyAI-GoToRedBall-v0",
-      "'BabyAI-GoToRedBall-v0' is registered by minigrid but not supported yet", "")],
+     ("MiniGrid-Dynamic-Obstacles-5x5-v0",
+      "'MiniGrid-Dynamic-Obstacles-5x5-v0' is registered by minigrid but not supported "
+      "(obstacles move at random; no nondeterministic DSL update yet)", ""),
+     ("MiniGrid-WFC-MazeSimple-v0",
+      "'MiniGrid-WFC-MazeSimple-v0' is registered by minigrid but not supported "
+      "(needs the minigrid[wfc] extra (imageio), not installed)", "")],
 )  # fmt: skip
 def test_an_unknown_env_is_a_short_usage_error_with_three_suggestions(
     tmp_path: Path, env: str, first: str, nearest: str
@@ -337,7 +351,7 @@ def test_an_unknown_env_is_a_short_usage_error_with_three_suggestions(
         (line,) = err.splitlines()
         assert line.startswith(f"error: {first}; nearest supported: {nearest}"), line
         assert line.count("MiniGrid-") + line.count("Sokoban") + line.count("Taxi") <= 4, line
-        assert line.endswith("(worldcoder envs lists them all)") and len(line) < 250, line
+        assert line.endswith("(worldcoder envs lists them all)") and len(line) < 300, line
     assert not list(tmp_path.iterdir())  # nothing written, no run directory
 
 

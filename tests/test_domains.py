@@ -30,7 +30,12 @@ from worldcoder.rundir import RunDir
 from worldcoder.synth_cli import prior_file
 
 ROOT = Path(__file__).resolve().parents[1]
-ENVS = {"minigrid": "MiniGrid-DoorKey-5x5-v0", "sokoban": "Sokoban", "taxi": "Taxi-v4"}
+ENVS = {
+    "minigrid": "MiniGrid-DoorKey-5x5-v0",
+    "babyai": "BabyAI-KeyInBox-v0",
+    "sokoban": "Sokoban",
+    "taxi": "Taxi-v4",
+}
 
 
 @pytest.mark.parametrize("name", DOMAINS)
@@ -51,7 +56,7 @@ def test_every_domain_names_library_files_that_agree(name: str) -> None:
 
 def test_unknown_domain_is_a_clear_error() -> None:
     with pytest.raises(
-        ValueError, match="unknown domain 'chess' \\(known: minigrid, sokoban, taxi\\)"
+        ValueError, match="unknown domain 'chess' \\(known: minigrid, babyai, sokoban, taxi\\)"
     ):
         domain("chess")
 
@@ -159,6 +164,7 @@ def test_cli_takes_library_and_level_set_names(
 
 DYNAMICS = {
     "minigrid": {"passable", "blocked", "front_blocked", "pickable"},
+    "babyai": {"passable", "blocked", "front_blocked", "pickable"},
     "sokoban": {"solid", "ahead_free", "beyond_free", "can_push", "solved"},
     "taxi": {"can_move"},
 }

@@ -14,7 +14,6 @@ Three kinds of test:
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from dsl.pretty import pretty
 from dsl.values import Mission, Outcome, state_from_json, state_to_json
 from tests.typed_programs import expansion_agrees
 from worldcoder.envs import bundled_levels_path, collect, make_env
-from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, MiniGridObjectEnv, minigrid_env_ids
+from worldcoder.envs.minigrid_env import MINIGRID_FAMILIES, MiniGridObjectEnv, family_env_ids
 from worldcoder.envs.sokoban import boxoban_levels_path
 from worldcoder.validate import compare, predictor
 
@@ -111,7 +110,7 @@ def test_minigrid_schema_matches_adapter() -> None:
 
 def family_envs(family: str) -> list[str]:
     """Every registered variant of a MiniGrid family."""
-    return [i for i in minigrid_env_ids() if re.match(rf"MiniGrid-{family}(-|S\d)", i)]
+    return list(family_env_ids(family))
 
 
 def mismatches(program: C.Program, records: Any) -> list[str]:

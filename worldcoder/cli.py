@@ -25,6 +25,7 @@ from dsl.values import DataError
 from worldcoder.argtypes import Parser, natural, output_file_or_stdout, positive
 from worldcoder.curriculum import add_curriculum_parser
 from worldcoder.envs import SUPPORTED_ENVS, EnvError, EnvUsageError, collect, domain_of, write_jsonl
+from worldcoder.envs.coverage import VALIDATED, coverage, family_of
 from worldcoder.envs.sokoban import LEVEL_SET_NAMES
 from worldcoder.learn_cli import add_learn_parser
 from worldcoder.play_cli import add_play_parser
@@ -85,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the model compiled to Python closures, or interpreted")  # fmt: skip
     p.set_defaults(run=cmd_validate)
 
-    p = sub.add_parser("envs", help="list the supported environment ids and their domains")
+    p = sub.add_parser(
+        "envs", help="list every environment id with its domain and status (validated or why not)"
+    )
+    p.add_argument("--supported", action="store_true", help="list the supported ids only")
     p.set_defaults(run=cmd_envs)
 
     add_solve_parser(sub, positive, natural)
@@ -135,10 +139,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_envs(args: argparse.Namespace) -> int:
-    """Every supported id with its domain, one per line."""
-    width = max(len(e) for e in SUPPORTED_ENVS)
-    for env_id in SUPPORTED_ENVS:
-        print(f"{env_id:{width}}  {domain_of(env_id)}")
+    """Every registered MiniGrid/BabyAI id, Sokoban and the Taxi ids, one per line: id, domain,
+    status (validated, or unsupported: reason); `--supported` keeps the supported ids only."""
+    rows = [(r.env_id, r.domain, r.status) for r in coverage()]
+    rows += [(e, domain_of(e), VALIDATED) for e in SUPPORTED_ENVS if family_of(e) is None]
+    if args.supported:
+        rows = [r for r in rows if r[0] in SUPPORTED_ENVS]
+    width = max(len(r[0]) for r in rows)
+    for env_id, domain, status in rows:
+        print(f"{env_id:{width}}  {domain:8}  {status}")
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""The facts about each domain (MiniGrid, Sokoban, Taxi), in one table.
+"""The facts about each domain (MiniGrid, BabyAI, Sokoban, Taxi), in one table.
 
 Owns `Domain` and `domain`: which library module (`models/NAME.wc`, see `dsl.parse.library_path`)
 is the learner's prior, which is the hand-written reference model the correctness check compares
@@ -76,6 +76,9 @@ def domain(name: str) -> Domain:
         case "minigrid":
             return Domain(name, "minigrid_prior", "minigrid_hint", "minigrid",
                           "minigrid_well_formed", standing_on_seen=True)  # fmt: skip
+        case "babyai":
+            return Domain(name, "babyai_prior", "babyai_hint", "babyai", "babyai_well_formed",
+                          standing_on_seen=True)  # fmt: skip
         case "sokoban":
             return Domain(name, "sokoban_prior", "sokoban_hint", "sokoban", "sokoban_well_formed",
                           levels="bundled")  # fmt: skip

@@ -63,7 +63,7 @@ WALLS = ("wall_east", "wall_south")
 
 def text_frame(schema: C.Schema, state: State, domain: str) -> str:
     """The state as an ASCII grid, plus a line of agent fields and held objects."""
-    style = STYLES.get(domain, GENERIC)
+    style = STYLES.get("minigrid" if domain == "babyai" else domain, GENERIC)
     agent = as_mapping(state.agent, schema.agent)
     objects = [as_mapping(o, schema.object) for o in state.objects]
     width, height = _extent(agent, objects)
@@ -95,7 +95,12 @@ def _south_line(south: set[tuple[Any, Any]], y: int, width: int) -> str:
 
 def _cell(style: Style, agent: Obj, objects: list[Obj], x: int, y: int) -> str:
     here = [
-        o for o in objects if o.get("x") == x and o.get("y") == y and o.get("kind") not in WALLS
+        o
+        for o in objects
+        if o.get("x") == x
+        and o.get("y") == y
+        and o.get("kind") not in WALLS
+        and not o.get("inside")
     ]
     kinds = {str(o.get("kind")) for o in here}
     if agent.get("x") == x and agent.get("y") == y:

@@ -1,9 +1,10 @@
 """Adapters from real environments to object-centric JSON states.
 
-This package owns everything between a real environment (MiniGrid, our
+This package owns everything between a real environment (MiniGrid, BabyAI, our
 Sokoban, gymnasium's Taxi) and the world-model learner: the common `ObjectEnv`
-interface and `Step` record (`base`), the adapters (`minigrid_env`, `sokoban`,
-`taxi`), the id registry and `make_env` factory (`registry`), random-policy
+interface and `Step` record (`base`), the adapters (`minigrid_env`, `babyai_env`,
+`sokoban`, `taxi`), which MiniGrid/BabyAI ids are supported and why not (`coverage`), the id
+registry and `make_env` factory (`registry`), random-policy
 data collection (`collect`) and the shipped Sokoban level sets (``levels/``: the bundled
 hand-made levels and the Boxoban test file, named in `sokoban.LEVEL_SETS`).
 """

@@ -1,6 +1,6 @@
 """MiniGrid adapter.
 
-Owns the translation of the real `minigrid` environments (the families in
+Owns the translation of the real `minigrid` environments (the supported families in
 `MINIGRID_FAMILIES`, every registered variant) into object-centric JSON states
 read from the full grid of ``env.unwrapped`` (never the egocentric observation).
 
@@ -18,7 +18,6 @@ with ``carried`` false.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,34 +28,26 @@ from minigrid.core.world_object import Door, WorldObj
 from minigrid.minigrid_env import MiniGridEnv
 
 from .base import EnvError, JsonState, Step, action_index, not_reset_error
+from .coverage import FAMILIES, family_of, registered_ids, supported_ids
 
-MINIGRID_FAMILIES: tuple[str, ...] = (
-    "Empty",
-    "DoorKey",
-    "Unlock",
-    "UnlockPickup",
-    "BlockedUnlockPickup",
-    "KeyCorridor",
-    "LavaGap",
-    "LavaCrossing",
-    "SimpleCrossing",
-    "FourRooms",
-    "MultiRoom",
-    "GoToObject",
-    "GoToDoor",
-    "Fetch",
-    "PutNear",
-    "RedBlueDoors",
+MINIGRID_FAMILIES: tuple[str, ...] = tuple(
+    f.name for f in FAMILIES if f.domain == "minigrid" and f.unsupported is None
 )
+"""The supported families of the minigrid domain (`worldcoder.envs.coverage.FAMILIES`)."""
 MINIGRID_ACTIONS: tuple[str, ...] = tuple(a.name for a in Actions)
 MINIGRID_KINDS: tuple[str, ...] = ("wall", "floor", "door", "key", "ball", "box", "goal", "lava")
 
 
 def minigrid_env_ids() -> tuple[str, ...]:
-    """Every registered gymnasium id belonging to one of `MINIGRID_FAMILIES`, sorted."""
-    families = "|".join(MINIGRID_FAMILIES)
-    pattern = re.compile(rf"^MiniGrid-(?:{families})(?:-|S\d)")
-    return tuple(sorted(k for k in gymnasium.envs.registry if pattern.match(k)))
+    """Every registered id of a supported family of the minigrid domain, sorted."""
+    return supported_ids("minigrid")
+
+
+def family_env_ids(family: str) -> tuple[str, ...]:
+    """The registered ids of one family of `worldcoder.envs.coverage.FAMILIES`, sorted."""
+    return tuple(
+        i for i in registered_ids() if (f := family_of(i)) is not None and f.name == family
+    )
 
 
 @dataclass(frozen=True)

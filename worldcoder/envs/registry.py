@@ -1,9 +1,10 @@
 """Environment registry.
 
-Owns the set of accepted env ids (`SUPPORTED_ENVS`: every registered variant of
-the MiniGrid families, ``Sokoban`` and the installed gymnasium's Taxi ids), the
-mapping from an id to its domain, and `make_env`, the single factory that
-validates options and builds the matching `ObjectEnv` adapter.
+Owns the set of accepted env ids (`SUPPORTED_ENVS`: every registered MiniGrid/BabyAI id of a
+supported family of `coverage.FAMILIES`, ``Sokoban`` and the installed gymnasium's Taxi ids),
+the mapping from an id to its domain, the unknown-id error (which repeats an unsupported id's
+reason), and `make_env`, the single factory that validates options and builds the matching
+`ObjectEnv` adapter.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import re
 
 import gymnasium
 
+from .babyai_env import BabyAIObjectEnv
 from .base import EnvUsageError, ObjectEnv
+from .coverage import supported_ids, unsupported_reason
 from .minigrid_env import MiniGridObjectEnv, minigrid_env_ids
 from .sokoban import make_sokoban
 from .taxi import TaxiObjectEnv, taxi_env_ids
 
 SOKOBAN_IDS: tuple[str, ...] = ("Sokoban",)
 MINIGRID_IDS: tuple[str, ...] = minigrid_env_ids()
+BABYAI_IDS: tuple[str, ...] = supported_ids("babyai")
 TAXI_IDS: tuple[str, ...] = taxi_env_ids()
-SUPPORTED_ENVS: tuple[str, ...] = MINIGRID_IDS + SOKOBAN_IDS + TAXI_IDS
-DOMAINS: tuple[str, ...] = ("minigrid", "sokoban", "taxi")
+SUPPORTED_ENVS: tuple[str, ...] = MINIGRID_IDS + BABYAI_IDS + SOKOBAN_IDS + TAXI_IDS
+DOMAINS: tuple[str, ...] = ("minigrid", "babyai", "sokoban", "taxi")
 
 
 LIST_COMMAND = "worldcoder envs"
@@ -30,11 +34,14 @@ LIST_COMMAND = "worldcoder envs"
 
 
 def unknown_env_error(env_id: str) -> EnvUsageError:
-    """One line: the id is unknown (or registered by minigrid but not supported yet), its three
-    nearest supported ids, and the command that lists them all."""
+    """One line: the id is unknown (or registered by minigrid but unsupported, and why), its
+    three nearest supported ids, and the command that lists them all."""
     near = ", ".join(nearest_env_ids(env_id))
-    if env_id.startswith(("MiniGrid-", "BabyAI-")) and env_id in gymnasium.envs.registry:
-        what = f"{env_id!r} is registered by minigrid but not supported yet"
+    reason = unsupported_reason(env_id)
+    if reason is not None:
+        what = f"{env_id!r} is registered by minigrid but not supported ({reason})"
+    elif env_id.startswith(("MiniGrid-", "BabyAI-")) and env_id in gymnasium.envs.registry:
+        what = f"{env_id!r} is registered by minigrid but not supported"
     else:
         what = f"unknown environment {env_id!r}"
     return EnvUsageError(f"{what}; nearest supported: {near} ({LIST_COMMAND} lists them all)")
@@ -60,9 +67,11 @@ def _natural_order(env_id: str) -> tuple[tuple[int, str], ...]:
 
 
 def domain_of(env_id: str) -> str:
-    """The domain (``minigrid``, ``sokoban`` or ``taxi``) of a supported id."""
+    """The domain (``minigrid``, ``babyai``, ``sokoban`` or ``taxi``) of a supported id."""
     if env_id in MINIGRID_IDS:
         return "minigrid"
+    if env_id in BABYAI_IDS:
+        return "babyai"
     if env_id in SOKOBAN_IDS:
         return "sokoban"
     if env_id in TAXI_IDS:
@@ -93,6 +102,8 @@ def make_env(
     _check_options(env_id, domain, level_file, level, max_steps)
     if domain == "minigrid":
         return MiniGridObjectEnv(env_id, max_steps)
+    if domain == "babyai":
+        return BabyAIObjectEnv(env_id, max_steps)
     if domain == "taxi":
         return TaxiObjectEnv(env_id, max_steps)
     return make_sokoban(env_id, level_file=level_file, level=level, max_steps=max_steps)
