@@ -59,10 +59,10 @@ def problems(params: dict[str, Any], workdir: Path) -> tuple[Path, list[Any], li
     from dsl.check import check_file
     from dsl.values import transition_from_json
     from synth.sygus import sygus_problems
-    from worldcoder.domains import env_domain
+    from worldcoder.domains import DEFAULT_PRIOR, env_domain
 
     env = SYNTH_FAMILIES[params["family"]][0]
-    prior = env_domain(env).prior_path
+    prior = env_domain(env).prior_of(DEFAULT_PRIOR)  # what `learn` starts from
     program = check_file(prior)
     recs = records(params["family"], params["transitions"], params["seed"],
                    extra_level_file(workdir))  # fmt: skip

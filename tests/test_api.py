@@ -28,7 +28,7 @@ def test_the_package_exports_exactly_the_api_and_the_page_names_every_name() -> 
 
 def test_a_reference_model_loads_prints_and_steps() -> None:
     model = wc.load_model(ROOT / "models" / "minigrid.wc")
-    assert model.text.startswith('import "minigrid_prior.wc"')
+    assert model.text.startswith('import "minigrid_hint.wc"')
     out = model.step(STATE, "forward", "get to the green goal square")
     assert (out.next_state.agent, out.reward, out.done) == ((2, 1, 0, "none"), 1, True)
     assert model.step(out.next_state, "left").next_state.agent[2] == 3  # a State is taken too
@@ -105,7 +105,7 @@ def test_learn_refuses_an_unknown_env_before_creating_the_run(tmp_path: Path) ->
 
 def test_a_sketch_loads_and_the_solver_fills_its_hole() -> None:
     sketch = wc.model_from_text(
-        "import minigrid_prior\ntransition {\n"
+        "import minigrid_hint\ntransition {\n"
         "  agent.x := if action == forward and not front_blocked() then fx() else agent.x\n"
         "  agent.y := if action == forward and not front_blocked() then fy() else agent.y\n"
         "  agent.dir := match action { left => (agent.dir + ??: int[0..3]) % 4,"

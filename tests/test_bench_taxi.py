@@ -19,7 +19,7 @@ from worldcoder.events import Event, Plan, Synthesis, event_to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXI_WC = (ROOT / "models" / "taxi.wc").read_text()
-PRIOR = ROOT / "models" / "taxi_prior.wc"
+PRIOR = ROOT / "models" / "taxi_hint.wc"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def ref() -> taxi.Reference:
 def model_file(tmp: Path, name: str, old: str = "", new: str = "") -> Path:
     """A copy of models/taxi.wc (with `old` replaced by `new`) importing the prior by path."""
     assert old in TAXI_WC
-    text = TAXI_WC.replace(old, new).replace('import "taxi_prior.wc"', f'import "{PRIOR}"')
+    text = TAXI_WC.replace(old, new).replace('import "taxi_hint.wc"', f'import "{PRIOR}"')
     path = tmp / name
     path.write_text(text)
     return path

@@ -156,7 +156,7 @@ def test_wheel_install_learns_from_anywhere_and_its_models_move(
     models = sorted(Path(moved, "models").glob("*.wc"))
     assert models
     for model in models:
-        assert model.read_text().startswith("import minigrid_prior\n")
+        assert model.read_text().startswith("import minigrid_hint\n")
         checked = run(str(venv / "bin" / "worldcoder"), "check", str(model), cwd=tmp_path)
         assert checked.returncode == 0, checked.stdout + checked.stderr
 

@@ -14,7 +14,7 @@ from dsl.check import check_file
 from dsl.interp import Context, evaluate
 from dsl.values import Transition, transition_from_json
 from synth.sygus import SygusProblem, check_text, sygus_problems, sygus_text, term_of
-from worldcoder.domains import env_domain
+from worldcoder.domains import DEFAULT_PRIOR, env_domain
 from worldcoder.envs import collect
 
 NEEDS_CVC5 = "needs cvc5 (in the dev and bench extras: pip install -e '.[bench]')"
@@ -23,7 +23,7 @@ ENVS = ("MiniGrid-DoorKey-5x5-v0", "Sokoban", "Taxi-v4")
 
 @cache
 def setup(env: str) -> tuple[C.Program, tuple[Transition, ...], tuple[SygusProblem, ...]]:
-    program = check_file(env_domain(env).prior_path)
+    program = check_file(env_domain(env).prior_of(DEFAULT_PRIOR))  # what `learn` starts from
     records = list(collect(env, 3, 0, max_steps=60))
     data = tuple(
         transition_from_json(program.schema, r, f"step {i}") for i, r in enumerate(records)
@@ -150,6 +150,6 @@ def test_write_sygus_writes_one_file_per_problem(tmp_path: Path) -> None:
     from worldcoder import write_sygus
 
     _, data, problems = setup("Taxi-v4")
-    paths = write_sygus(list(data), "taxi_prior", tmp_path / "out", max_examples=40)
+    paths = write_sygus(list(data), "taxi_hint", tmp_path / "out", max_examples=40)
     assert [p.name for p in paths] == [f"{p.name}.sl" for p in problems]
     assert paths[0].read_text() == sygus_text(problems[0])
