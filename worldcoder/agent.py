@@ -26,8 +26,8 @@ plans and acts like the optimistic agent, refining on counter-examples.
 
 A run stops after `streak` successes in a row, or when `max_env_steps` or `episodes` run out.
 With `until_correct` (the benchmarks' "env steps to a correct model") it stops instead once a model
-is proved correct and the task was solved once; after `streak` successes in a row with no model
-proved correct it explores rather than plans, since solving the task again teaches it nothing.
+is proved correct and the task was solved once. The correctness check is an observer: the agent's
+actions never depend on the reference model (`until_correct` only decides when the run stops).
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ class LearnConfig:
     tried in this state)."""
     until_correct: bool = False
     """Stop only once an accepted model is proved correct and the task was solved once (for
-    measuring env steps to a correct model). After `streak` successes in a row with no model
-    proved correct, the agent explores (`explore`) instead of planning, refining when contradicted."""
+    measuring env steps to a correct model); a stopping rule only, the actions are those of a run
+    without it."""
     max_env_steps: int | None = None
     """Stop once this run has taken this many env steps (the episode in progress is cut)."""
     llm_model: str | None = None
@@ -389,8 +389,6 @@ class Agent:
         if self.model is None or not self.model_ok:
             self.synthesize(state, mission)
         self._check_correct(state, mission)  # a model restored on resume or inherited
-        if self._seeking_correctness():
-            return self._explore(state, mission)
         if not self.config.optimism:
             return self._plan_or_explore(state, mission)
         if self.model is None:
@@ -404,16 +402,6 @@ class Agent:
         if found is None:
             return self._explore(state, mission)
         return found
-
-    def _seeking_correctness(self) -> bool:
-        """With `until_correct`: the task was solved `streak` times in a row, but no model was
-        proved correct yet; planning to the goal again would teach nothing, so explore."""
-        s = self.stats
-        return (
-            self.config.until_correct
-            and s.steps_to_streak is not None
-            and s.steps_to_correct_model is None
-        )
 
     def _plan_or_explore(self, state: State, mission: Mission) -> list[str]:
         """Without optimism: plan only in a model that explains all the data and sees a way to

@@ -45,7 +45,8 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
     p.add_argument("--explore", choices=EXPLORERS, default="random",
                    help="how exploration steps pick actions (novelty: least-visited predicted state)")  # fmt: skip
     p.add_argument("--until-correct", action="store_true",
-                   help="keep acting until a model is proved correct and the task solved once")  # fmt: skip
+                   help="stop once a model is proved correct and the task solved once (instead of at "
+                        "the streak); the check only observes, it never changes the actions")  # fmt: skip
     p.add_argument("--max-env-steps", type=positive, default=None, help="stop after N env steps")
     p.add_argument("--level-file", default=None, metavar="FILE|SET",
                    help=f"Sokoban: a Boxoban-format level file, or a shipped level set ({LEVEL_SET_NAMES}) "
