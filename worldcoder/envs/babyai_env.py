@@ -31,9 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-import gymnasium
 from minigrid.core.world_object import Box, WorldObj
 from minigrid.envs.babyai.core.verifier import (
     ActionInstr,
@@ -48,7 +46,14 @@ from minigrid.envs.obstructedmaze import ObstructedMazeEnv
 from minigrid.minigrid_env import MiniGridEnv
 
 from .base import EnvError, JsonState, Step, action_index, not_reset_error
-from .minigrid_env import MINIGRID_ACTIONS, _agent_json, _carrying, _grid_cells, _object_json
+from .minigrid_env import (
+    MINIGRID_ACTIONS,
+    _agent_json,
+    _carrying,
+    _grid_cells,
+    _object_json,
+    make_minigrid,
+)
 
 CLAUSE_KEYS = ("a_obj", "a_ref", "b_obj", "b_ref", "a_held", "b_held")
 
@@ -153,13 +158,7 @@ class BabyAIObjectEnv:
 
     def __init__(self, env_id: str, max_steps: int | None = None) -> None:
         self.name = env_id
-        kwargs: dict[str, Any] = {"render_mode": None}
-        if max_steps is not None:
-            kwargs["max_steps"] = max_steps
-        self._env = gymnasium.make(env_id, **kwargs)
-        if not isinstance(self._env.unwrapped, MiniGridEnv):
-            self._env.close()
-            raise EnvError(f"{env_id} is not a MiniGrid environment")
+        self._env = make_minigrid(env_id, max_steps)
         self._episode: _Episode | None = None
 
     @property

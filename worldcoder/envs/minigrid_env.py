@@ -151,6 +151,19 @@ def minigrid_state(env: MiniGridEnv, tracker: _Tracker, env_name: str) -> JsonSt
     return {"agent": _agent_json(env), "objects": objects}
 
 
+def make_minigrid(env_id: str, max_steps: int | None = None) -> Any:
+    """The real gymnasium env `env_id` without rendering (its `max_steps` overridden if given);
+    `EnvError` if it is not a `MiniGridEnv` (BabyAI levels are)."""
+    kwargs: dict[str, Any] = {"render_mode": None}
+    if max_steps is not None:
+        kwargs["max_steps"] = max_steps
+    env = gymnasium.make(env_id, **kwargs)
+    if not isinstance(env.unwrapped, MiniGridEnv):
+        env.close()
+        raise EnvError(f"{env_id} is not a MiniGrid environment")
+    return env
+
+
 class MiniGridObjectEnv:
     """`ObjectEnv` adapter over a real MiniGrid environment (no rendering)."""
 
@@ -159,13 +172,7 @@ class MiniGridObjectEnv:
 
     def __init__(self, env_id: str, max_steps: int | None = None) -> None:
         self.name = env_id
-        kwargs: dict[str, Any] = {"render_mode": None}
-        if max_steps is not None:
-            kwargs["max_steps"] = max_steps
-        self._env = gymnasium.make(env_id, **kwargs)
-        if not isinstance(self._env.unwrapped, MiniGridEnv):
-            self._env.close()
-            raise EnvError(f"{env_id} is not a MiniGrid environment")
+        self._env = make_minigrid(env_id, max_steps)
         self._tracker: _Tracker | None = None
 
     @property
