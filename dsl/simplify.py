@@ -35,7 +35,7 @@ class Specialized:
 def specialize_program(program: C.Program, action: str | None) -> Specialized:
     """Fold every part of `program` with `action` fixed; unchanged fields are dropped."""
     folder = _Folder(action)
-    for fn in _callees_first(program):
+    for fn in callees_first(program):
         folder.bodies[fn.name] = C.FnDef(
             fn.name, fn.params, fn.ret, folder.fold(fn.body), fn.uses_next
         )
@@ -58,7 +58,8 @@ def specialize(e: C.Expr, action: str | None) -> C.Expr:
     return _Folder(action).fold(e)
 
 
-def _callees_first(program: C.Program) -> list[C.FnDef]:
+def callees_first(program: C.Program) -> list[C.FnDef]:
+    """The program's functions, each after every function it calls."""
     order: list[C.FnDef] = []
     done: set[str] = set()
 

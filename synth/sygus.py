@@ -38,7 +38,7 @@ from typing import Any, Literal, assert_never
 
 from dsl import core as C
 from dsl.interp import Context, evaluate
-from dsl.simplify import calls_in
+from dsl.simplify import callees_first
 from dsl.values import Transition
 
 ProblemKind = Literal["agent", "object", "reward", "done"]
@@ -365,7 +365,7 @@ def _helpers(program: C.Program) -> list[Helper]:
     inputs = list(base)
     leaves = {f.expr: f.name for f in base}
     done: dict[str, Helper] = {}
-    for fn in _callees_first(program):
+    for fn in callees_first(program):
         terms = Terms(leaves, done)
         try:
             params = [f"({n} {sort(t)})" for n, t in fn.params]
@@ -415,23 +415,6 @@ def _lookup(fn: C.FnDef, table: list[Feature]) -> str:
         test = tests[0] if len(tests) == 1 else f"(and {' '.join(tests)})"
         out = f"(ite {test} {f.name} {out})"
     return out
-
-
-def _callees_first(program: C.Program) -> list[C.FnDef]:
-    order: list[C.FnDef] = []
-    seen: set[str] = set()
-
-    def visit(fn: C.FnDef) -> None:
-        if fn.name in seen:
-            return
-        seen.add(fn.name)
-        for callee in sorted(calls_in(fn.body)):
-            visit(program.function(callee))
-        order.append(fn)
-
-    for fn in program.functions:
-        visit(fn)
-    return order
 
 
 def term_of(problem: SygusProblem, e: C.Expr) -> str:
