@@ -19,13 +19,10 @@ learner alone (the learner is being rebuilt: rerun and compare).
 
 from __future__ import annotations
 
-import tempfile
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.runs import median_steps, run_cli
+from bench.runs import learn_run, median_steps, streak_end
 from bench.suite import Job
 
 NAME = "new_worlds"
@@ -69,16 +66,6 @@ def _job(method: str, env: str, seed: int, **budget: Any) -> Job:
     return Job(NAME, f"{method}/{env}/seed{seed}", params)
 
 
-def streak_end(episodes: Sequence[tuple[int, float]], streak: int = STREAK) -> int | None:
-    """Env steps at the end of the `streak`-th consecutive successful episode (None: never)."""
-    run = 0
-    for end, ret in episodes:
-        run = run + 1 if ret > 0 else 0
-        if run >= streak:
-            return end
-    return None
-
-
 def run_job(params: dict[str, Any]) -> dict[str, Any]:
     if params["method"] == "ours":
         return run_ours(params["env"], params["seed"], params["episodes"], params["wall_seconds"])
@@ -86,28 +73,23 @@ def run_job(params: dict[str, Any]) -> dict[str, Any]:
 
     outcome = train(PpoRun(params["env"], params["seed"], params["budget"], params["wall_seconds"]))
     episodes = [(steps, ret) for steps, ret, _ in sorted(outcome.episodes)]
-    return outcome.figures | {"steps_to_streak": streak_end(episodes)}
+    return outcome.figures | {"steps_to_streak": streak_end(episodes, STREAK)}
 
 
 def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[str, Any]:
     """One offline `worldcoder learn` run in a temporary directory, cut at `wall_seconds`."""
     from bench.sample_efficiency import episode_returns, synthesis_figures
     from worldcoder.events import read_events
-    from worldcoder.rundir import RunDir
 
-    with tempfile.TemporaryDirectory(prefix="new-worlds-") as tmp:
-        run = RunDir(Path(tmp) / "run")
-        t0 = time.perf_counter()
-        args = ["learn", "--env", env, "--seed", str(seed), "--episodes", str(episodes),
-                "--streak", str(STREAK), "--run-dir", str(run.path)]  # fmt: skip
-        capped = run_cli(args, wall_seconds) is None
-        seconds = time.perf_counter() - t0
+    with learn_run(env, seed, episodes, STREAK, wall_seconds, "new-worlds-") as (
+        run, seconds, capped
+    ):  # fmt: skip
         records = run.records("transitions.jsonl")
         events = read_events(run)
     finished = episode_returns(records)
     return {
         "steps_to_first_success": next((end for end, ret in finished if ret > 0), None),
-        "steps_to_streak": streak_end(finished),
+        "steps_to_streak": streak_end(finished, STREAK),
         "total_env_steps": len(records),
         "episodes": len(finished),
         "successes": sum(ret > 0 for _, ret in finished),

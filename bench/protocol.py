@@ -27,13 +27,12 @@ TheoryCoder paper), cited in bench/README.md, not measured here.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.runs import run_cli
+from bench.runs import learn_run, streak_end
 from bench.sample_efficiency import episode_returns, milestones
 from bench.suite import Job
 
@@ -112,21 +111,16 @@ def run_ppo(params: dict[str, Any]) -> dict[str, Any]:
                  full_obs=params["method"] == "ppo_full", eval_every=EVAL_EVERY)  # fmt: skip
     outcome = train(run)
     episodes = [(steps, ret) for steps, ret, _ in outcome.episodes]
-    return outcome.figures | {"steps_to_streak": _streak(episodes), "llm_tokens": 0}
+    return outcome.figures | {"steps_to_streak": streak_end(episodes, STREAK), "llm_tokens": 0}
 
 
 def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[str, Any]:
     """One `worldcoder learn` run in a temporary directory, then each accepted model held out."""
     from worldcoder.events import Synthesis, read_events
-    from worldcoder.rundir import RunDir
 
-    with tempfile.TemporaryDirectory(prefix="protocol-") as tmp:
-        run = RunDir(Path(tmp) / "run")
-        t0 = time.perf_counter()
-        args = ["learn", "--env", env, "--seed", str(seed), "--episodes", str(episodes),
-                "--streak", str(episodes), "--run-dir", str(run.path)]  # fmt: skip
-        capped = run_cli(args, wall_seconds) is None
-        seconds = time.perf_counter() - t0
+    with learn_run(env, seed, episodes, episodes, wall_seconds, "protocol-") as (
+        run, seconds, capped
+    ):  # fmt: skip
         played = episode_returns(run.records("transitions.jsonl"))
         accepted = [(e.env_steps, str(run.path / e.model)) for e in read_events(run)
                     if isinstance(e, Synthesis) and e.model]  # fmt: skip
@@ -136,7 +130,7 @@ def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[st
     marks = milestones(played)
     return {
         "steps_to_first_success": marks.first_success,
-        "steps_to_streak": _streak(played),
+        "steps_to_streak": streak_end(played, STREAK),
         "steps_to_near_optimal": marks.near_optimal,
         "steps_to_heldout_solved": next((s for s, e in evals if e["solved"]), None),
         "steps_to_heldout_near_optimal": next((s for s, e in evals if e["near_optimal"]), None),
@@ -172,16 +166,6 @@ def evaluate_models(
         if any(e["solved"] for _, e in out) and any(e["near_optimal"] for _, e in out):
             break
     return out
-
-
-def _streak(episodes: Sequence[tuple[int, float]], n: int = STREAK) -> int | None:
-    """Env steps at the end of the first run of `n` successful episodes in a row."""
-    run = 0
-    for steps, ret in episodes:
-        run = run + 1 if ret > 0 else 0
-        if run == n:
-            return steps
-    return None
 
 
 # ----------------------------------------------------------------------------- summary

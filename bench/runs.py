@@ -1,6 +1,8 @@
 """Helpers shared by the bench modules that measure learning runs: running a `worldcoder` command
-under a wall-clock cap, the median over seeds that counts "not reached" as infinite, and the
-near-optimal test on recent returns (used by `sample_efficiency` and `ppo` alike)."""
+under a wall-clock cap, one `worldcoder learn` run in a temporary run directory, the median over
+seeds that counts "not reached" as infinite, the near-optimal test on recent returns and the end
+of the first streak of successes (used by `sample_efficiency`, `protocol`, `new_worlds` and
+`ppo`)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from worldcoder.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -34,6 +42,33 @@ def run_cli(args: list[str], wall_seconds: float, env: dict[str, str] | None = N
             err.seek(0)
             raise RuntimeError(f"worldcoder {args[0]} exited {proc.returncode}: {err.read()[-2000:]}")  # fmt: skip
     return proc.returncode
+
+
+@contextmanager
+def learn_run(
+    env: str, seed: int, episodes: int, streak: int, wall_seconds: float, prefix: str
+) -> Iterator[tuple[RunDir, float, bool]]:
+    """One offline `worldcoder learn` run in a temporary run directory, cut at `wall_seconds`:
+    the run (readable until the block ends), its wall seconds and whether the cap cut it."""
+    from worldcoder.rundir import RunDir
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        run = RunDir(Path(tmp) / "run")
+        t0 = time.perf_counter()
+        args = ["learn", "--env", env, "--seed", str(seed), "--episodes", str(episodes),
+                "--streak", str(streak), "--run-dir", str(run.path)]  # fmt: skip
+        capped = run_cli(args, wall_seconds) is None
+        yield run, time.perf_counter() - t0, capped
+
+
+def streak_end(episodes: Sequence[tuple[int, float]], streak: int = 10) -> int | None:
+    """Env steps at the end of the `streak`-th consecutive successful episode (None: never)."""
+    run = 0
+    for end, ret in episodes:
+        run = run + 1 if ret > 0 else 0
+        if run >= streak:
+            return end
+    return None
 
 
 def median_steps(values: Sequence[int | None]) -> float | None:

@@ -27,15 +27,13 @@ reported as null, "not solved") and how many seeds solved.
 from __future__ import annotations
 
 import statistics
-import tempfile
-import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.runs import median_steps, near_optimal, run_cli
+from bench.runs import learn_run, median_steps, near_optimal
 from bench.suite import Job
 
 if TYPE_CHECKING:
@@ -133,15 +131,10 @@ def run_job(params: dict[str, Any]) -> dict[str, Any]:
 def run_ours(env: str, seed: int, episodes: int, wall_seconds: float) -> dict[str, Any]:
     """One `worldcoder learn` run in a temporary directory, cut at `wall_seconds`."""
     from worldcoder.events import read_events
-    from worldcoder.rundir import RunDir
 
-    with tempfile.TemporaryDirectory(prefix="sample-eff-") as tmp:
-        run = RunDir(Path(tmp) / "run")
-        t0 = time.perf_counter()
-        args = ["learn", "--env", env, "--seed", str(seed), "--episodes", str(episodes),
-                "--streak", str(episodes), "--run-dir", str(run.path)]  # fmt: skip
-        capped = run_cli(args, wall_seconds) is None
-        seconds = time.perf_counter() - t0
+    with learn_run(env, seed, episodes, episodes, wall_seconds, "sample-eff-") as (
+        run, seconds, capped
+    ):  # fmt: skip
         records = run.records("transitions.jsonl")
         events = read_events(run)
     figures = _ours_figures(episode_returns(records), len(records), seconds, capped)

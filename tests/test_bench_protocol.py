@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bench.heldout import evaluate, heldout_seeds, model_player, optimal_returns
-from bench.protocol import _streak, evaluate_models, run_ours, summarize
+from bench.protocol import evaluate_models, run_ours, summarize
+from bench.runs import streak_end
 from worldcoder.domains import env_domain
 
 ENV = "MiniGrid-DoorKey-5x5-v0"
@@ -72,8 +73,8 @@ def test_models_are_evaluated_in_order_until_both_criteria_hold(tmp_path: Path) 
 
 def test_streak_is_the_end_of_the_first_ten_successes_in_a_row() -> None:
     episodes = [(i * 10, 1.0 if i not in (3, 5) else 0.0) for i in range(1, 20)]
-    assert _streak(episodes) == 150
-    assert _streak(episodes[:10]) is None
+    assert streak_end(episodes) == 150
+    assert streak_end(episodes[:10]) is None
 
 
 def test_a_learning_run_is_judged_on_its_accepted_models() -> None:
