@@ -76,7 +76,7 @@ def evaluate(play: Episode, optimal: Sequence[float]) -> Evaluation:
             break
     played = len(returns)
     successes = sum(r > 0 for r in returns)
-    mean = sum(returns) / n if played == n else sum(returns) / played
+    mean = sum(returns) / played
     mean_optimal = total_optimal / n
     return Evaluation(
         played,
