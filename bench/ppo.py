@@ -119,6 +119,8 @@ def episode_log_class() -> Any:
             self.evaluations: list[tuple[int, dict[str, Any]]] = []
             self.next_eval = run.eval_every or 0
             self.eval_seconds = 0.0
+            self.player: Callable[[int], float] | None = None
+            """The deterministic policy on held-out seeds (one evaluation env for the run)."""
 
         def _on_step(self) -> bool:
             for i, info in enumerate(self.locals["infos"]):
@@ -140,7 +142,9 @@ def episode_log_class() -> Any:
 
             assert self.run.eval_every is not None
             t0 = time.perf_counter()
-            done = evaluate(ppo_player(self.model, self.run), optimal_returns(self.run.env_id))
+            if self.player is None:
+                self.player = ppo_player(self.model, self.run)
+            done = evaluate(self.player, optimal_returns(self.run.env_id))
             self.eval_seconds += time.perf_counter() - t0
             self.evaluations.append((self.num_timesteps, done.as_dict()))
             self.next_eval = self.num_timesteps + self.run.eval_every
