@@ -309,7 +309,8 @@ def make_optimistic(
     memo = {} if memo is None else memo
     order = [w for _, m in spec.optimism.starts for w in m.words]
     rewards = _reward_guards(program, data, words, compiler, cost, memo, order)
-    found = _with_reward(spec, learned, rewards, prior, cost)
+    atoms = GuardAtoms(compiler)  # the prior's helpers: those of every model tried
+    found = _with_reward(spec, learned, rewards, prior, cost, atoms)
     if found is not None:
         return found, True, []
     if time.perf_counter() > deadline:
@@ -322,7 +323,7 @@ def make_optimistic(
         if time.perf_counter() > deadline:
             break
         tried.append(trial)
-        found = _with_reward(spec, trial, rewards, prior, cost)
+        found = _with_reward(spec, trial, rewards, prior, cost, atoms)
         if found is not None and not score(spec, found.body(), prior, with_optimism=False).failing:
             return found, True, []
     return learned, False, tried
@@ -405,11 +406,13 @@ def _reward_guards(
 
 
 def _with_reward(
-    spec: Spec, learned: Learned, guards: list[C.Expr], prior: list[Any], cost: Cost
-) -> Learned | None:
+    spec: Spec, learned: Learned, guards: list[C.Expr], prior: list[Any], cost: Cost,
+    atoms: GuardAtoms | None = None,
+) -> Learned | None:  # fmt: skip
     """`learned` if it reaches a reward from every optimism start, else `learned` with the first
     of `guards` as its reward (and done) that holds on some step it predicts within the horizon
-    of every start; None if there is no such guard."""
+    of every start; None if there is no such guard. `atoms`: the guards' atoms on the steps
+    of models tried before (made with a compiler of the prior's helpers)."""
     assert spec.optimism is not None
     model = _compiled(spec, learned, prior)
     if model is None:
@@ -422,15 +425,14 @@ def _with_reward(
     try:
         if all(any(out.done and out.reward > 0 for *_, out, _ in steps) for steps in starts):
             return learned
-        compiler = ExprCompiler(model.program)
+        atoms = atoms or GuardAtoms(ExprCompiler(model.program))
         never: set[C.Expr] = set()  # atoms no step satisfies: no conjunction with them will
+        tables = [_AtomTable(atoms, steps) for steps in starts]
         for guard in guards:
             parts = _conjuncts(guard)
             if parts & never:
                 continue
-            fired = compiler.compile(guard, ())
-            if not all(any(fired(s, out.next_state, a, m.words, c) for s, a, m, out, c in steps)
-                       for steps in starts):  # fmt: skip
+            if not all(table.fires(guard) for table in tables):
                 never |= parts if len(parts) == 1 else set()
             else:
                 return Learned(dict(learned.agent), dict(learned.objects),
@@ -439,6 +441,95 @@ def _with_reward(
         return None
     finally:
         cost.solver_seconds += time.perf_counter() - t0
+
+
+StepKey = tuple[State, str, tuple[str, ...], State]
+"""A predicted step as a guard sees it: state, action, mission words, next state."""
+
+
+@dataclass
+class GuardAtoms:
+    """Guard atoms compiled once and their values on predicted steps, shared by the models one
+    `make_optimistic` call tries: an atom reads only the prior's helpers (the same in every
+    model) and a step, and the models tried predict many of the same steps. Steps are numbered
+    (`ids`); an atom's values are bytes by step number: 0 false, 1 true, 2 raised, 3 not yet
+    evaluated."""
+
+    compiler: ExprCompiler
+    runs: dict[C.Expr, Callable[..., Any]] = field(default_factory=dict)
+    steps: dict[StepKey, int] = field(default_factory=dict)
+    known: dict[C.Expr, bytearray] = field(default_factory=dict)
+
+    def run(self, e: C.Expr) -> Callable[..., Any]:
+        if e not in self.runs:
+            self.runs[e] = self.compiler.compile(e, ())
+        return self.runs[e]
+
+    def ids(self, keys: list[StepKey]) -> list[int]:
+        return [self.steps.setdefault(k, len(self.steps)) for k in keys]
+
+    def values(self, e: C.Expr) -> bytearray:
+        out = self.known.setdefault(e, bytearray())
+        out.extend(_UNKNOWN * (len(self.steps) - len(out)))
+        return out
+
+
+_UNKNOWN = b"\x03"
+_TRUE_DIGITS = bytes.maketrans(bytes(range(4)), b"0100")
+_RAISED_DIGITS = bytes.maketrans(bytes(range(4)), b"0010")
+
+
+class _AtomTable:
+    """Whether a conjunction holds on some of a start's predicted steps, from its atoms' values
+    on every step (each atom evaluated once per distinct step, however many guards and models
+    share it); the same answer, and the same exception, as evaluating the whole guard step by
+    step with `and` short-circuiting and `any` stopping at the first step it holds on."""
+
+    def __init__(
+        self, atoms: GuardAtoms, steps: list[tuple[State, str, Mission, Outcome, dict[str, Any]]]
+    ) -> None:  # fmt: skip
+        self.atoms, self.steps = atoms, steps
+        self.ids = atoms.ids([(s, a, m.words, out.next_state) for s, a, m, out, _ in steps])
+        self.values: dict[C.Expr, tuple[int, int]] = {}  # atom -> (true on, raised on)
+
+    def _atom(self, e: C.Expr) -> tuple[int, int]:
+        if e not in self.values:
+            known = self.atoms.values(e)
+            got = bytes(map(known.__getitem__, self.ids))
+            if _UNKNOWN in got:
+                run = self.atoms.run(e)
+                for i, (s, a, m, out, c) in zip(self.ids, self.steps, strict=True):
+                    if known[i] == 3:
+                        try:
+                            known[i] = 1 if run(s, out.next_state, a, m.words, c) else 0
+                        except Exception:
+                            known[i] = 2
+                got = bytes(map(known.__getitem__, self.ids))
+            digits = got[::-1]
+            self.values[e] = (
+                int(digits.translate(_TRUE_DIGITS) or b"0", 2),
+                int(digits.translate(_RAISED_DIGITS) or b"0", 2),
+            )
+        return self.values[e]
+
+    def fires(self, guard: C.Expr) -> bool:
+        reached, raised = (1 << len(self.steps)) - 1, 0
+        for atom in _conjunct_list(guard):
+            true, err = self._atom(atom)
+            raised |= reached & err
+            reached &= true
+        stop = reached | raised
+        if stop & -stop & raised:  # the first step that decides raises: raise as evaluation does
+            fired = self.atoms.compiler.compile(guard, ())
+            return any(fired(s, out.next_state, a, m.words, c) for s, a, m, out, c in self.steps)
+        return bool(reached)
+
+
+def _conjunct_list(e: C.Expr) -> list[C.Expr]:
+    """The conjuncts of `e` in evaluation order."""
+    if isinstance(e, C.Prim) and e.op == "and":
+        return _conjunct_list(e.args[0]) + _conjunct_list(e.args[1])
+    return [e]
 
 
 def _or(a: C.Expr, b: C.Expr) -> C.Expr:

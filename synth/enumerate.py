@@ -25,7 +25,6 @@ from dsl.values import Mission, Record, State
 
 OBJ_VAR = "o"
 ALIASES = 4
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -48,24 +47,31 @@ class Cand:
 class Examples:
     """The inputs of one problem, and an evaluator for expressions on all of them.
 
-    `memo` maps an input (state, next state, action, mission) to the helper calls already
-    evaluated on it; pass one dict to every `Examples` of a synthesis run so that a helper applied
-    to the same argument values on the same input runs once per run."""
+    `memo` maps (helper, input, argument values) to the helper's result, an input being a
+    (state, next state, action, mission); pass one dict to every `Examples` of a synthesis run
+    so that a helper applied to the same argument values on the same input runs once per run.
+    A helper that does not read `next` is keyed without the next state, so the banks with and
+    without `next` share its results."""
 
     program: C.Program
     rows: list[Example]
     per_object: bool
     compiler: ExprCompiler
-    memo: dict[Any, dict[Any, Any]] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)
     caches: list[dict[str, Any]] = field(default_factory=list)
-    memos: list[dict[Any, Any]] = field(default_factory=list)
+    inputs: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
+    """Each row's input as a number (the same input, the same number, over one `memo`): without
+    the next state, and with it."""
 
     def __post_init__(self) -> None:
         self.caches = [{} for _ in self.rows]
-        self.memos = [
-            self.memo.setdefault((id(r.pre), id(r.post), r.action, r.mission.words), {})
-            for r in self.rows
-        ]
+        ids: dict[Any, int] = self.memo.setdefault(_INPUTS, {})
+        self.inputs = (
+            [ids.setdefault((id(r.pre), None, r.action, r.mission.words), len(ids))
+             for r in self.rows],
+            [ids.setdefault((id(r.pre), id(r.post), r.action, r.mission.words), len(ids))
+             for r in self.rows],
+        )  # fmt: skip
 
     def values(self, e: C.Expr) -> tuple[Any, ...]:
         """`e` evaluated on every example (raises what evaluation raises)."""
@@ -75,20 +81,21 @@ class Examples:
     def call(self, fn: C.FnDef, args: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
         """`fn` applied row by row to argument value vectors (compositional evaluation: the
         arguments are never evaluated again; results are memoised per input)."""
-        params = tuple(f"_a{i}" for i in range(len(fn.params)))
-        call = C.CallE(
-            fn.name, tuple(C.Var(n, t) for n, (_, t) in zip(params, fn.params, strict=True)), fn.ret
-        )
-        run: Callable[..., Any] | None = None
-        out: list[Any] = []
-        for r, c, m, *vs in zip(self.rows, self.caches, self.memos, *args, strict=True):
-            key = (fn.name, *vs)
-            v = m.get(key, _MISSING)
-            if v is _MISSING:
-                run = run or self.compiler.compile(call, params)
-                v = m[key] = run(r.pre, r.post, r.action, r.mission.words, c, *vs)
-            out.append(v)
-        return tuple(out)
+        memo = self.memo
+        keys = list(zip(itertools.repeat(fn.name, len(self.rows)), self.inputs[fn.uses_next], *args,
+                        strict=True))  # fmt: skip
+        missing = set(keys).difference(memo)
+        if missing:
+            params = tuple(f"_a{i}" for i in range(len(fn.params)))
+            call = C.CallE(fn.name, tuple(C.Var(n, t) for n, (_, t) in
+                                          zip(params, fn.params, strict=True)), fn.ret)  # fmt: skip
+            run = self.compiler.compile(call, params)
+            row = dict(zip(keys, itertools.count()))
+            for key in missing:
+                r = self.rows[row[key]]
+                memo[key] = run(r.pre, r.post, r.action, r.mission.words,
+                                self.caches[row[key]], *key[2:])  # fmt: skip
+        return tuple(map(memo.__getitem__, keys))
 
     def _run(self, fn: Callable[..., Any]) -> tuple[Any, ...]:
         if self.per_object:
@@ -102,10 +109,20 @@ class Examples:
         )
 
 
+_INPUTS = "inputs"
+"""The key of a memo's table of input numbers (helper keys are tuples, never this string)."""
+_BIT_DIGITS = bytes.maketrans(bytes(range(256)), b"01" + b"x" * 254)
+
+
 def bits(values: Iterable[Any]) -> int:
     """A bitset of the examples where a boolean vector is true."""
-    digits = "".join(["1" if v else "0" for v in values])[::-1]
-    return int(digits, 2) if digits else 0
+    vector = values if isinstance(values, tuple) else tuple(values)
+    if not vector:
+        return 0
+    try:  # booleans (0 and 1) as digits at C speed; anything else takes the general way
+        return int(bytes(vector)[::-1].translate(_BIT_DIGITS), 2)
+    except (TypeError, ValueError):
+        return int("".join(["1" if v else "0" for v in vector])[::-1], 2)
 
 
 # ----------------------------------------------------------------------------- the grammar
