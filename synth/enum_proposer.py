@@ -15,10 +15,12 @@ returned as alternatives for the agent to tell apart by experiment.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +69,30 @@ class Learned:
         return "\n".join(lines) + "\n"
 
 
+GC_THRESHOLD = 20_000
+"""Allocations between young-generation collections during a call (Python's default is 700: a
+call allocates millions of short-lived objects while it holds large tables, and at the default
+a DoorKey-16x16 call spent a quarter of its time collecting)."""
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector's first threshold raised to `GC_THRESHOLD` for the block,
+    then restored (nothing is kept alive that would not be anyway: only collections are fewer)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None = None) -> Result:
+    with _fewer_collections():
+        return _synthesize_enum(spec, cost, rng)
+
+
+def _synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None) -> Result:
     started = time.perf_counter()
     rng = rng or random.Random(0)
     prior = prior_modules(spec)
@@ -391,10 +416,8 @@ def _reward_guards(
         key=lambda c: (-_grounding(c.expr, order), c.size, not _mentions_next(c.expr)),
     )
     atoms = [a for a in atoms if _reads_input(a.expr, program)]  # not `pickable(Kind.goal)`
-    guards = [[a] for a in atoms if not bits(a.values) & unrewarded]
-    guards += [
-        [a, b] for a, b in _pairs(atoms[:60]) if not (bits(a.values) & bits(b.values) & unrewarded)
-    ]
+    guards = [[a] for a in atoms if not a.bits & unrewarded]
+    guards += [[a, b] for a, b in _pairs(atoms[:60]) if not (a.bits & b.bits & unrewarded)]
     guards.sort(
         key=lambda g: (
             -max(_grounding(c.expr, order) for c in g),
@@ -680,13 +703,13 @@ def _rules(
     """`if g then term else <keep>` rules that agree with every example (so the field stays
     unchanged wherever the data saw it), g a conjunction of up to 3 atoms, reused atoms first."""
     keep_t, t = tuple(keep), identity.type
-    preds = [(p, b) for p in bank.of(C.BOOL) if (b := bits(p.values))]  # seen true somewhere
+    preds = [(p, b) for p in bank.of(C.BOOL) if (b := p.bits)]  # seen true somewhere
     preds.sort(key=lambda pb: (pb[0].expr not in reuse, pb[0].size))
     table = {p.expr: (p, b) for p, b in preds}
     for a in {a for g in guards for a in g if a not in table}:  # an alias optimism swapped in
         c = _evaluated(bank, a)
         if c is not None:
-            table[a] = (c, bits(c.values))
+            table[a] = (c, c.bits)
     whole = [[table[a] for a in g] for g in guards if all(a in table for a in g)]
     out: list[tuple[tuple[int, int], C.Expr]] = []
     for term in bank.of(t):
@@ -730,7 +753,7 @@ def _interaction_rules(
     actions A: the optimistic guess that an action with no known effect changes the object it
     acts on (per-object fields), or the agent (`pickup` sets `carrying` to what is in front)."""
     keep_t = tuple(keep)
-    preds = [(p, bits(p.values)) for p in bank.of(C.BOOL)]
+    preds = [(p, p.bits) for p in bank.of(C.BOOL)]
     by_expr = {p.expr: (p, b) for p, b in preds}
     if bank.ex.per_object:
         rows = [(r.pre, r.obj) for r in bank.ex.rows]
@@ -760,6 +783,7 @@ def _interaction_rules(
             c.size,
         )
     )
+    kept = [(c, bits(a == b for a, b in zip(c.values, keep_t, strict=True))) for c in terms[:3]]
     action_t = bank.ex.program.schema.action
     assert action_t is not None
     per_action: list[list[C.Expr]] = []
@@ -771,8 +795,7 @@ def _interaction_rules(
         if act is None:
             continue
         found: list[C.Expr] = []
-        for (atom, abits), term in itertools.product(object_atoms[:6], terms[:3]):
-            same = bits(a == b for a, b in zip(term.values, keep_t, strict=True))
+        for (atom, abits), (term, same) in itertools.product(object_atoms[:6], kept[:3]):
             extras = _preconditions(ranked, act[1] & abits & ~same, abits & ~same, achievable)
             if extras is not None and len(found) < 2:
                 guard = [

@@ -41,6 +41,14 @@ class Cand:
     expr: C.Expr
     size: int
     values: tuple[Any, ...]
+    _bits: int | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def bits(self) -> int:
+        """`bits(self.values)`, computed once."""
+        if self._bits is None:
+            self._bits = bits(self.values)
+        return self._bits
 
 
 @dataclass
@@ -354,7 +362,7 @@ def solve_field(
     cover = [(t, c) for t, c in cover if c]
     if not cover:
         return None
-    pred_bits = [(p, bits(p.values)) for p in preds]
+    pred_bits = [(p, p.bits) for p in preds]
     pred_bits = [(p, b) for p, b in pred_bits if b not in (0, everything)]
 
     def rank(item: tuple[Cand, int]) -> tuple[int, int, int, bool]:
