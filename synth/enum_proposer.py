@@ -619,7 +619,7 @@ class CompletionBanks:
         """Whether `e` holds in some imagined state (of some object in it, if `per_object`)."""
         key = (e, per_object)
         if key not in self.achieved:
-            run = ExprCompiler(self.agent.ex.program).compile(e, (OBJ_VAR,) if per_object else ())
+            run = self.agent.ex.compiler.compile(e, (OBJ_VAR,) if per_object else ())
             self.achieved[key] = any(
                 run(s, None, "", m.words, {}, *obj)
                 for s, m in self.imagined
