@@ -90,20 +90,25 @@ class Examples:
         """`fn` applied row by row to argument value vectors (compositional evaluation: the
         arguments are never evaluated again; results are memoised per input)."""
         memo = self.memo
-        keys = list(zip(itertools.repeat(fn.name, len(self.rows)), self.inputs[fn.uses_next], *args,
+        n = len(self.rows)
+        keys = list(zip(itertools.repeat(fn.name, n), self.inputs[fn.uses_next], *args,
                         strict=True))  # fmt: skip
-        missing = set(keys).difference(memo)
-        if missing:
+        out = list(map(memo.get, keys, itertools.repeat(_MISSING, n)))
+        if _MISSING in out:
             params = tuple(f"_a{i}" for i in range(len(fn.params)))
-            call = C.CallE(fn.name, tuple(C.Var(n, t) for n, (_, t) in
+            call = C.CallE(fn.name, tuple(C.Var(p, t) for p, (_, t) in
                                           zip(params, fn.params, strict=True)), fn.ret)  # fmt: skip
             run = self.compiler.compile(call, params)
-            row = dict(zip(keys, itertools.count()))
-            for key in missing:
-                r = self.rows[row[key]]
-                memo[key] = run(r.pre, r.post, r.action, r.mission.words,
-                                self.caches[row[key]], *key[2:])  # fmt: skip
-        return tuple(map(memo.__getitem__, keys))
+            for i, v in enumerate(out):
+                if v is _MISSING:
+                    key = keys[i]
+                    v = memo.get(key, _MISSING)
+                    if v is _MISSING:
+                        r = self.rows[i]
+                        v = memo[key] = run(r.pre, r.post, r.action, r.mission.words,
+                                            self.caches[i], *key[2:])  # fmt: skip
+                    out[i] = v
+        return tuple(out)
 
     def _run(self, fn: Callable[..., Any]) -> tuple[Any, ...]:
         if self.per_object:
@@ -117,6 +122,7 @@ class Examples:
         )
 
 
+_MISSING = object()
 _INPUTS = "inputs"
 """The key of a memo's table of input numbers (helper keys are tuples, never this string)."""
 _BIT_DIGITS = bytes.maketrans(bytes(range(256)), b"01" + b"x" * 254)
