@@ -15,7 +15,9 @@ The corpus (all data from fixed random-policy seeds):
   `Optimism(((state, mission),), 40)` from the last transition's next state and mission.
 
 A hash covers the result's text, consistent, optimistic, failing lines, alternatives and
-candidate count (not its seconds).
+candidate count (not its seconds). Each call's wall-clock and CPU seconds are printed beside it
+(the CPU figure is the steadier one on a shared machine). `PYTHONPATH` does not choose the code:
+the script runs the checkout it is in (copy it into another checkout to time that one).
 
     python bench/synth_golden.py [--only dk16,learn-*] [--write FILE] [--check FILE]
 
@@ -133,17 +135,17 @@ def main() -> int:
             if not any(fnmatch.fnmatch(name, g) for g in globs):
                 continue
             spec = make()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = synthesize(spec, "enum")
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             h = digest(result)
-            rows[name] = {"sha256": h, "seconds": round(seconds, 2)}
+            rows[name] = {"sha256": h, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2)}
             mark = ""
             if name in golden:
                 same = golden[name]["sha256"] == h
                 differ += not same
                 mark = "  same" if same else "  DIFFERS"
-            print(f"{name:16} {seconds:7.2f}s {h[:16]}{mark}", flush=True)
+            print(f"{name:16} {seconds:7.2f}s {cpu:7.2f}s cpu {h[:16]}{mark}", flush=True)
     if args.write:
         args.write.write_text(json.dumps({"command": " ".join(["python", *sys.argv]),
                                           "cases": rows}, indent=2) + "\n")  # fmt: skip

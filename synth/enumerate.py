@@ -139,6 +139,32 @@ def bits(values: Iterable[Any]) -> int:
         return int("".join(["1" if v else "0" for v in vector])[::-1], 2)
 
 
+def agreements(cands: Sequence[Cand], target: tuple[Any, ...]) -> list[int]:
+    """For each candidate, `bits(a == b for a, b in zip(c.values, target))`: the examples where
+    it has the target's value. Values are coded as bytes by the target's distinct values (255:
+    none of them), and compared eight examples to a machine word, by XOR of the codes as integers."""
+    n = len(target)
+    codes: dict[Any, int] = {}
+    for v in target:
+        codes.setdefault(v, len(codes))
+    if len(codes) >= 255 or any(v != v for v in codes) or not n:  # NaN: `==` is not identity
+        return [bits(a == b for a, b in zip(c.values, target, strict=True)) for c in cands]
+    ones = int.from_bytes(b"\x01" * n, "little")
+    want = int.from_bytes(bytes(map(codes.__getitem__, target)), "little")
+    out: list[int] = []
+    for c in cands:
+        if len(c.values) != n:
+            raise ValueError("a candidate's values and the target differ in length")
+        x = int.from_bytes(bytes(map(codes.get, c.values, itertools.repeat(255, n))), "little")
+        x ^= want
+        x |= x >> 4
+        x |= x >> 2
+        x |= x >> 1
+        same = (x & ones) ^ ones  # 1 in the low bit of each example's byte where it agrees
+        out.append(int(same.to_bytes(n, "little")[::-1].translate(_BIT_DIGITS), 2))
+    return out
+
+
 # ----------------------------------------------------------------------------- the grammar
 
 
@@ -364,7 +390,7 @@ def solve_field(
     n = len(target)
     everything = (1 << n) - 1
     target_t = tuple(target)
-    cover = [(t, bits(a == b for a, b in zip(t.values, target_t, strict=True))) for t in terms]
+    cover = [(t, c) for t, c in zip(terms, agreements(terms, target_t), strict=True)]
     cover = [(t, c) for t, c in cover if c]
     if not cover:
         return None

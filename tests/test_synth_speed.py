@@ -5,6 +5,7 @@ exceptions). Real prior, real environment data, real compiled models."""
 from __future__ import annotations
 
 import gc
+import random
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from dsl.values import Mission, state_from_json, transition_from_json
 from plan.bfs import reachable_steps
 from synth import Optimism, Spec, synthesize
 from synth.enum_proposer import GuardAtoms, _AtomTable
-from synth.enumerate import Bank, Example, Examples, bits
+from synth.enumerate import Bank, Cand, Example, Examples, agreements, bits
 from worldcoder.envs import collect, make_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +45,24 @@ def test_bits_is_the_truth_bitset(values: list[Any]) -> None:
     assert bits(values) == plain_bits(values)
     assert bits(tuple(values)) == plain_bits(values)
     assert bits(v for v in values) == plain_bits(values)
+
+
+def test_agreements_are_the_equality_bitsets() -> None:
+    """`agreements` (byte codes compared by XOR) against `bits(a == b ...)` on random vectors
+    of mixed values: 1 and True, 0 and False, strings, floats, tuples, None, NaN."""
+    rng = random.Random(1)
+    nan = float("nan")
+    for _ in range(300):
+        n = rng.randint(0, 300)
+        pool = [0, 1, 2, True, False, "a", "b", -1, 3.5, (1, 2), None, 256, 48, nan]
+        pool = pool[: rng.randint(1, len(pool))]
+        target = tuple(rng.choice(pool) for _ in range(n))
+        cands = [Cand(C.Lit(0, C.INT), 1, tuple(rng.choice([*pool, 7, "z"]) for _ in range(n)))
+                 for _ in range(5)]  # fmt: skip
+        want = [plain_bits([a == b for a, b in zip(c.values, target, strict=True)]) for c in cands]
+        assert agreements(cands, target) == want
+    many = tuple(range(300))  # more distinct target values than a byte codes
+    assert agreements([Cand(C.Lit(0, C.INT), 1, many)], many) == [(1 << 300) - 1]
 
 
 def transitions(n: int) -> list[Any]:
