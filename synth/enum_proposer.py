@@ -614,6 +614,14 @@ class CompletionBanks:
     """States the learned model reaches from the optimism starts: where a guessed precondition
     never seen in the data must be possible (`achievable`)."""
     achieved: dict[tuple[C.Expr, bool], bool] = field(default_factory=dict)
+    prepared: dict[bool, BankAtoms] = field(default_factory=dict)
+    """`_bank_atoms` of the agent bank (False) and the object bank (True), once computed."""
+
+    def atoms_of(self, bank: Bank) -> BankAtoms:
+        per_object = bank is self.objects
+        if per_object not in self.prepared:
+            self.prepared[per_object] = _bank_atoms(bank, self.words)
+        return self.prepared[per_object]
 
     def achievable(self, e: C.Expr, per_object: bool) -> bool:
         """Whether `e` holds in some imagined state (of some object in it, if `per_object`)."""
@@ -669,7 +677,8 @@ def _completions(
             keep = [t.state.agent[i] for t in banks.agent_rows]
             copied = _rules(banks.agent, _identity_agent(i, f), keep, reuse, typed[str(f.type)])
             acted = _interaction_rules(banks.agent, _identity_agent(i, f), keep, banks.inert,
-                                       banks.words, lambda e: banks.achievable(e, False))  # fmt: skip
+                                       banks.words, lambda e: banks.achievable(e, False),
+                                       banks.atoms_of(banks.agent))  # fmt: skip
             # x moves like y (a same-typed field's guard), else an unexplained action's effect.
             options[("agent", f.name)] = copied + acted if copied else acted + _rules(
                 banks.agent, _identity_agent(i, f), keep, reuse, guards)  # fmt: skip
@@ -680,7 +689,7 @@ def _completions(
                 identity = C.GetField(C.Var(OBJ_VAR, C.OBJ), f.name, i, f.type)
                 options[("object", f.name)] = _interaction_rules(
                     banks.objects, identity, keep, banks.inert, banks.words,
-                    lambda e: banks.achievable(e, True),
+                    lambda e: banks.achievable(e, True), banks.atoms_of(banks.objects),
                 )  # fmt: skip
     options = {k: v for k, v in options.items() if v}
     trials: list[Learned] = []
@@ -745,14 +754,18 @@ def _inert_actions(program: C.Program, data: list[Transition]) -> list[str]:
     return sorted((a for a in actions if a not in changed), key=lambda a: a in moved)
 
 
-def _interaction_rules(
-    bank: Bank, identity: C.Expr, keep: list[Any], actions: list[str], words: set[str],
-    achievable: Callable[[C.Expr], bool],
-) -> list[C.Expr]:  # fmt: skip
-    """`if action == A [and <o-atom>] [and <atoms>] then <new> else <field>` for unexplained
-    actions A: the optimistic guess that an action with no known effect changes the object it
-    acts on (per-object fields), or the agent (`pickup` sets `carrying` to what is in front)."""
-    keep_t = tuple(keep)
+@dataclass
+class BankAtoms:
+    """What `_interaction_rules` takes from a bank whatever the field (computed once per bank):
+    its predicates with their bitsets, by expression; the atoms that can select the object acted
+    on, likeliest first; the precondition atoms with their fixed rank."""
+
+    by_expr: dict[C.Expr, tuple[Cand, int]]
+    object_atoms: list[tuple[Cand, int]]
+    ranked: list[tuple[Cand, int, Rank]]
+
+
+def _bank_atoms(bank: Bank, words: set[str]) -> BankAtoms:
     preds = [(p, p.bits) for p in bank.of(C.BOOL)]
     by_expr = {p.expr: (p, b) for p, b in preds}
     if bank.ex.per_object:
@@ -763,7 +776,8 @@ def _interaction_rules(
         object_atoms.sort(key=lambda pb: (*_selection(pb[0].values, rows), pb[0].size))
     else:
         true = C.Lit(True, C.BOOL)
-        object_atoms = [(Cand(true, 0, (True,) * len(keep)), (1 << len(keep)) - 1)]
+        n = len(bank.ex.rows)
+        object_atoms = [(Cand(true, 0, (True,) * n), (1 << n) - 1)]
     # Preconditions are about the situation, not the action (that is the guard's first atom).
     program = bank.ex.program  # constants (`pickable(Kind.door)`) are no preconditions either
     ranked = [
@@ -771,6 +785,20 @@ def _interaction_rules(
         for c, b in preds
         if _reads_input(c.expr, program) and not _reads_action(c.expr)
     ]
+    return BankAtoms(by_expr, object_atoms, ranked)
+
+
+def _interaction_rules(
+    bank: Bank, identity: C.Expr, keep: list[Any], actions: list[str], words: set[str],
+    achievable: Callable[[C.Expr], bool], prepared: BankAtoms | None = None,
+) -> list[C.Expr]:  # fmt: skip
+    """`if action == A [and <o-atom>] [and <atoms>] then <new> else <field>` for unexplained
+    actions A: the optimistic guess that an action with no known effect changes the object it
+    acts on (per-object fields), or the agent (`pickup` sets `carrying` to what is in front).
+    `prepared`: `_bank_atoms(bank, words)` if already computed."""
+    keep_t = tuple(keep)
+    prepared = prepared or _bank_atoms(bank, words)
+    by_expr, object_atoms, ranked = prepared.by_expr, prepared.object_atoms, prepared.ranked
     terms = [
         c for c in bank.of(identity.type) if c.values != keep_t and not isinstance(c.expr, C.Var)
     ]
