@@ -5,7 +5,11 @@ exceptions). Real prior, real environment data, real compiled models."""
 from __future__ import annotations
 
 import gc
+import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +169,24 @@ def test_enum_call_restores_the_collector_threshold() -> None:
     result = synthesize(spec, "enum")
     assert result.consistent
     assert gc.get_threshold() == before
+
+
+def test_golden_check_writes_and_checks_hashes(tmp_path: Path) -> None:
+    """`bench/synth_golden.py` records a case's hash and then finds the same hash again; a
+    changed recorded hash makes `--check` fail."""
+
+    def golden(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.run([sys.executable, str(ROOT / "bench" / "synth_golden.py"),
+                               "--only", "learn-10", *args], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)  # fmt: skip
+
+    out = tmp_path / "golden.json"
+    assert golden("--write", str(out)).returncode == 0
+    cases = json.loads(out.read_text())["cases"]
+    assert list(cases) == ["learn-10"] and len(cases["learn-10"]["sha256"]) == 64
+    assert golden("--check", str(out)).returncode == 0
+    cases["learn-10"]["sha256"] = "0" * 64
+    out.write_text(json.dumps({"cases": cases}))
+    failed = golden("--check", str(out))
+    assert failed.returncode == 1 and "DIFFERS" in failed.stdout
