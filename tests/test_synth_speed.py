@@ -139,8 +139,10 @@ def test_guards_by_atoms_answer_and_raise_as_whole_guards() -> None:
         env.close()
         mission = Mission.of(text)
         state = state_from_json(schema, start)
+        cache: dict[str, Any] = {}
         steps = [
-            (s, a, mission, out, {}) for s, a, out in reachable_steps(model, state, mission, 12)
+            (s, a, mission, out, cache.copy())
+            for s, a, out in reachable_steps(model, state, mission, 12)
         ]
         table = _AtomTable(atoms, steps)
         for guard in guards:
