@@ -125,6 +125,8 @@ def _synthesize_enum(spec: Spec, cost: Cost, rng: random.Random | None) -> Resul
     alternatives: list[Learned] = []
     if spec.optimism is not None and result_score.program is not None:
         deadline = started + spec.budget.seconds
+        if spec.budget.optimism_seconds is not None:
+            deadline = min(deadline, time.perf_counter() + spec.budget.optimism_seconds)
         learned, optimistic, alternatives = make_optimistic(
             spec, program, learned, data, words, cost, deadline, memo
         )

@@ -19,6 +19,10 @@ class Budget:
     candidates: int = 200_000
     llm_calls: int = 20
     repair_rounds: int = 3
+    optimism_seconds: float | None = None
+    """The most seconds the offline proposer's search for an optimistic completion may take once
+    the data are explained (None: until `seconds` run out). A search that runs out returns the
+    data-consistent model, not optimistic, and the completions it tried as alternatives."""
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,29 @@ def test_novelty_exploration_prefers_the_least_visited_predicted_state(tmp_path:
     assert agent.explore_action(state, Mission.of(mission)) != "left"
 
 
+def test_novelty_exploration_tries_an_action_never_tried_here_first(tmp_path: Path) -> None:
+    """An action never tried in this state is an experiment the data cannot have explained: it
+    goes first even when the model predicts it leads to the most visited state (a `forward` the
+    model believes does nothing may move the agent)."""
+    config = LearnConfig(EMPTY, seed=0, optimism=False, explore="novelty", correctness=False)
+    run = RunDir(tmp_path / "run")
+    run.create({"env": config.env})
+    agent = Agent(config, run)
+    reference = Path(__file__).resolve().parents[1] / "models" / "minigrid.wc"
+    agent._accept(strip_imports(reference.read_text()), save=False)
+    state_json, text = agent.env.reset(seed=0)
+    state, mission = state_from_json(agent.schema, state_json), Mission.of(text)
+    assert agent.model is not None
+    for action in agent.env.actions:
+        agent.visits[agent.model.step(state, action, mission).next_state] += 1
+        if action != "forward":
+            agent.tried[(state, action)] += 1
+    agent.visits[agent.model.step(state, "forward", mission).next_state] += 50
+    assert agent.explore_action(state, mission) == "forward"
+    agent.tried[(state, "forward")] += 1  # all tried: the least visited predicted state again
+    assert agent.explore_action(state, mission) != "forward"
+
+
 def test_until_correct_is_only_a_stopping_rule(tmp_path: Path) -> None:
     """No oracle inside the agent (issue 22): with `until_correct` the run stops once the observer
     has seen a correct accepted model and one success, but the actions it takes are the ones a

@@ -103,6 +103,9 @@ class LearnConfig:
     the number of levels)."""
     streak: int = 10
     budget_seconds: float = 300.0
+    optimism_seconds: float | None = None
+    """The most seconds a synthesis call's search for an optimistic completion may take once the
+    data are explained (None: the whole `budget_seconds`); when it runs out the agent explores."""
     explore_steps: int = 100
     """Random steps taken before the first synthesis (a model needs some data)."""
     correctness: bool = True
@@ -360,18 +363,20 @@ class Agent:
             self.rng.random()
 
     def explore_action(self, state: State, mission: Mission) -> str:
-        """An exploration step: a random action, or with `explore="novelty"` the action whose
-        predicted next state the agent acted from least often (then the action least tried
-        here, then at random)."""
+        """An exploration step: a random action, or with `explore="novelty"` an action never
+        tried in this state (an experiment the model cannot have explained yet: a `forward` it
+        predicts to do nothing may move), else the action whose predicted next state the agent
+        acted from least often (then the action least tried here, then at random)."""
         if self.config.explore != "novelty":
             return self.rng.choice(self.env.actions)
 
-        def novelty(action: str) -> tuple[int, int, float]:
+        def novelty(action: str) -> tuple[bool, int, int, float]:
             seen = 0
             if self.model is not None:
                 with suppress(RunError):
                     seen = self.visits[self.model.step(state, action, mission).next_state]
-            return seen, self.tried[(state, action)], self.rng.random()
+            tried = self.tried[(state, action)]
+            return tried > 0, seen, tried, self.rng.random()
 
         return min(self.env.actions, key=novelty)
 
@@ -443,7 +448,9 @@ class Agent:
             Optimism(((state, mission),), self.config.horizon) if self.config.optimism else None
         )
         spec = Spec(tuple(self.data), (self.prior,), optimism,
-                    Budget(seconds=self.config.budget_seconds), warm_start=self.model_text)  # fmt: skip
+                    Budget(seconds=self.config.budget_seconds,
+                           optimism_seconds=self.config.optimism_seconds),
+                    warm_start=self.model_text)  # fmt: skip
         t0 = time.perf_counter()
         self.progress(f"synthesizing from {len(self.data)} transitions ...")
         self.synthesized = self.stats.env_steps

@@ -188,7 +188,8 @@ def _root_and_config(args: argparse.Namespace) -> tuple[Path, CurriculumConfig]:
         return args.resume, config
     envs = tuple(e.strip() for e in args.envs.split(",") if e.strip())
     learn = {**llm_settings(args), "planner": args.planner, "horizon": args.horizon,
-             "budget_seconds": args.budget_seconds, "explore_steps": args.explore_steps,
+             "budget_seconds": args.budget_seconds, "optimism_seconds": args.optimism_seconds,
+             "explore_steps": args.explore_steps,
              "prior": args.prior}  # fmt: skip
     config = CurriculumConfig(envs, args.streak, args.episodes, args.seed, learn)
     domain_of_all(config.envs)

@@ -76,6 +76,10 @@ def add_agent_arguments(p: argparse.ArgumentParser, positive: Any, natural: Any)
     p.add_argument("--horizon", type=positive, default=40,
                    help="longest plan searched for, and the optimism horizon of synthesis")  # fmt: skip
     p.add_argument("--budget-seconds", type=seconds, default=300.0, help="per synthesis call")
+    p.add_argument("--optimism-seconds", type=seconds, default=None,
+                   help="most seconds a synthesis call searches for an optimistic completion "
+                        "once the data are explained; then the agent explores (default: the "
+                        "whole --budget-seconds)")  # fmt: skip
     p.add_argument("--explore-steps", type=natural, default=100,
                    help="random steps before the first synthesis and after a failed one")  # fmt: skip
     p.add_argument("--prior", choices=PRIORS, default=DEFAULT_PRIOR,
@@ -168,8 +172,8 @@ def _run_and_config(args: argparse.Namespace) -> tuple[RunDir, LearnConfig]:
     config = LearnConfig(
         args.env, episodes=args.episodes, seed=args.seed, **llm_settings(args),
         planner=args.planner, horizon=args.horizon, streak=args.streak,
-        budget_seconds=args.budget_seconds, explore_steps=args.explore_steps,
-        correctness=not args.no_correctness, max_nodes=args.max_nodes,
+        budget_seconds=args.budget_seconds, optimism_seconds=args.optimism_seconds,
+        explore_steps=args.explore_steps, correctness=not args.no_correctness, max_nodes=args.max_nodes,
         optimism=not args.no_optimism, explore=args.explore, until_correct=args.until_correct,
         max_env_steps=args.max_env_steps, level_file=_absolute(args.level_file), level=args.level,
         prior=args.prior,
