@@ -1,14 +1,17 @@
 """The paper's claim (a): optimism against no optimism, measured as env steps to a correct model.
 
-Methods (all `worldcoder learn`, offline enumerative proposer, BFS planner, `explore_steps` 100):
+Methods (all `worldcoder learn`, offline enumerative proposer, BFS planner):
 
 - `optimistic`: the default agent: synthesis asks that the mission be reachable in the model, the
   agent plans to the imagined goal and refines on counter-examples; when it has no optimistic
-  model it runs distinguishing experiments, else explores at random;
-- `optimistic-novelty`: the same with novelty exploration (`--explore novelty`);
-- `random`, `novelty`: no optimism (`--no-optimism --explore random|novelty`): models only
-  reproduce the data, and the agent explores until its model explains every transition and sees
-  a plan to the goal, then plans (refining on counter-examples); see `worldcoder.agent`.
+  model it runs distinguishing experiments, else explores by novelty, one step at a time, from
+  its first step;
+- `optimistic-random`: the agent before 2026-12-07's defaults: 100 random steps first, random
+  exploration steps (`--explore random --explore-steps 100`);
+- `random`, `novelty`: no optimism (`--no-optimism --explore random|novelty --explore-steps
+  100`): models only reproduce the data, and the agent explores until its model explains every
+  transition and sees a plan to the goal, then plans (refining on counter-examples); see
+  `worldcoder.agent`.
 
 Environments Empty-5x5, DoorKey-5x5 and Unlock, seeds 0-2 (quick: Empty-5x5, seed 0). Each job is
 one `worldcoder learn --until-correct --max-env-steps B` run in a temporary run directory, killed
@@ -54,11 +57,12 @@ from bench.suite import Job
 NAME = "optimism"
 ENVS = ("MiniGrid-Empty-5x5-v0", "MiniGrid-DoorKey-5x5-v0", "MiniGrid-Unlock-v0")
 SEEDS = (0, 1, 2)
+RANDOM_FIRST = ("--explore-steps", "100")
 METHODS: dict[str, tuple[str, ...]] = {
     "optimistic": (),
-    "optimistic-novelty": ("--explore", "novelty"),
-    "random": ("--no-optimism", "--explore", "random"),
-    "novelty": ("--no-optimism", "--explore", "novelty"),
+    "optimistic-random": ("--explore", "random", *RANDOM_FIRST),
+    "random": ("--no-optimism", "--explore", "random", *RANDOM_FIRST),
+    "novelty": ("--no-optimism", "--explore", "novelty", *RANDOM_FIRST),
 }
 """Method name -> its `worldcoder learn` flags."""
 MAX_ENV_STEPS = 5_000

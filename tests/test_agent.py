@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,8 @@ def test_a_killed_run_resumes_with_the_same_transitions(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     before = log.read_bytes()
+    killed = Counter(json.loads(x)["event"] for x in (run_dir / "events.jsonl").read_text().splitlines()
+                     if x.endswith("}"))  # fmt: skip
     complete = before[: before.rfind(b"\n") + 1]
     assert complete.count(b"\n") >= 150, "the run ended before it could be killed"
     assert (
@@ -118,15 +121,17 @@ def test_a_killed_run_resumes_with_the_same_transitions(tmp_path: Path) -> None:
     # The episode cut by the kill is continued (tests/test_resume.py compares it step by step).
     assert report["episodes"] == 25
     assert max(r["episode"] for r in records) == 24
-    # The resumed run restored the accepted model (no second synthesis, the proof kept).
+    # The resumed run restored the accepted model: no synthesis call after the kill (but the one
+    # the kill may have cut short), the proof kept.
     events = [json.loads(x) for x in (run_dir / "events.jsonl").read_text().splitlines()]
-    assert sum(e["event"] == "synthesis" for e in events) == 1
+    calls = sum(e["event"] == "synthesis" for e in events)
+    assert calls == killed["synthesis_start"], (killed, calls)
     assert report["steps_to_correct_model"] is not None
 
 
 def test_the_report_is_fresh_before_the_first_episode_ends(tmp_path: Path) -> None:
-    """DoorKey-5x5's first episode outlasts the 100 exploration steps and the first synthesis:
-    report.json is written right after that synthesis, so it shows it while episode 0 runs."""
+    """DoorKey-5x5's first episode outlasts the first synthesis (at its first step): report.json
+    is written right after that synthesis, so it shows it while episode 0 runs."""
     run_dir = tmp_path / "run"
     cmd = [sys.executable, "-m", "worldcoder.cli", "learn", "--env", "MiniGrid-DoorKey-5x5-v0",
            "--episodes", "3", "--run-dir", str(run_dir)]  # fmt: skip
@@ -142,7 +147,7 @@ def test_the_report_is_fresh_before_the_first_episode_ends(tmp_path: Path) -> No
     proc.wait()
     assert first, "no report.json within 120 s"
     assert first["episodes"] == 0 and first["synthesis_calls"] >= 1
-    assert first["total_env_steps"] >= 100 and first["final_model"] is not None
+    assert first["final_model"] is not None
 
 
 def drop_at_open_doors(tmp_path: Path) -> Path:

@@ -6,8 +6,10 @@ plan in the model to a state where the reward fires; act, comparing every real s
 model's prediction. A mismatch is a counter-example: it is stored, the model is refined and the
 agent replans from where it stands. When no optimistic model or no plan is found, it first
 looks for a reachable situation where the current model and synthesis' alternative programs
-predict differently (`distinguishing_path`) and goes there; failing that it explores with random
-actions. Every accepted model is scored on the data and on a fixed held-out set, and checked
+predict differently (`distinguishing_path`) and goes there; failing that it explores (by
+default an action never tried where it stands: `explore_action`). There is no random phase first:
+the first synthesis call has no data, and its optimistic model is the first experiment. Every
+accepted model is scored on the data and on a fixed held-out set, and checked
 against the reference model (`worldcoder.correctness`) until one is proved equivalent.
 
 Everything is logged to a run directory (`worldcoder.rundir`) as transitions and typed events
@@ -19,9 +21,10 @@ A curriculum (`worldcoder.curriculum`) hands an agent the transitions of earlier
 Without optimism (`LearnConfig.optimism=False`, the paper's ablation) synthesis is asked only to
 reproduce the data, so a model believes in the goal only once a reward was seen. The agent then
 explores while its model is missing, contradicted or sees no plan to the goal: `explore_steps`
-actions at a time, random or by novelty (`explore="novelty"`: the action whose next state, as the
-current model predicts it, the agent acted from least often), synthesizing again after a stretch
-in which the model was contradicted. Once the model explains every transition and has a plan it
+actions at a time (at least one), by novelty (the default, `explore="novelty"`: an action never
+tried in this state, else the one whose next state, as the current model predicts it, the agent
+acted from least often) or at random, synthesizing again after a stretch in which the model was
+contradicted. Once the model explains every transition and has a plan it
 plans and acts like the optimistic agent, refining on counter-examples.
 
 A run stops after `streak` successes in a row, or when `max_env_steps` or `episodes` run out.
@@ -106,8 +109,10 @@ class LearnConfig:
     optimism_seconds: float | None = None
     """The most seconds a synthesis call's search for an optimistic completion may take once the
     data are explained (None: the whole `budget_seconds`); when it runs out the agent explores."""
-    explore_steps: int = 100
-    """Random steps taken before the first synthesis (a model needs some data)."""
+    explore_steps: int = 0
+    """Exploration steps taken before the first synthesis, and at a time after a synthesis that
+    found no optimistic model (0: none; the agent synthesizes from its first transition and
+    explores one step at a time while its model sees no plan)."""
     correctness: bool = True
     """Check accepted models against the reference model (bounded equivalence)."""
     correctness_timeout: float = 20.0
@@ -120,7 +125,7 @@ class LearnConfig:
     optimism: bool = True
     """Synthesize models under which the mission is reachable (the paper's optimism). False: models
     that only reproduce the data, and exploration (`explore`) while the model has no plan."""
-    explore: str = "random"
+    explore: str = "novelty"
     """How exploration steps pick actions: "random", or "novelty" (the action whose next state,
     as the current model predicts it, the agent acted from least often; ties: the action least
     tried in this state)."""

@@ -42,8 +42,9 @@ def add_learn_parser(sub: Any, positive: Any, natural: Any) -> None:
                    help="do not check accepted models against the reference model")  # fmt: skip
     p.add_argument("--no-optimism", action="store_true",
                    help="models need only reproduce the data; explore while the model sees no plan")  # fmt: skip
-    p.add_argument("--explore", choices=EXPLORERS, default="random",
-                   help="how exploration steps pick actions (novelty: least-visited predicted state)")  # fmt: skip
+    p.add_argument("--explore", choices=EXPLORERS, default="novelty",
+                   help="how exploration steps pick actions (novelty: an action never tried in "
+                        "this state, else the least-visited predicted state)")  # fmt: skip
     p.add_argument("--until-correct", action="store_true",
                    help="stop once a model is proved correct and the task solved once (instead of at "
                         "the streak); the check only observes, it never changes the actions")  # fmt: skip
@@ -80,8 +81,9 @@ def add_agent_arguments(p: argparse.ArgumentParser, positive: Any, natural: Any)
                    help="most seconds a synthesis call searches for an optimistic completion "
                         "once the data are explained; then the agent explores (default: the "
                         "whole --budget-seconds)")  # fmt: skip
-    p.add_argument("--explore-steps", type=natural, default=100,
-                   help="random steps before the first synthesis and after a failed one")  # fmt: skip
+    p.add_argument("--explore-steps", type=natural, default=0,
+                   help="exploration steps before the first synthesis and at a time after one "
+                        "that found no optimistic model (0: from the first step, one at a time)")  # fmt: skip
     p.add_argument("--prior", choices=PRIORS, default=DEFAULT_PRIOR,
                    help="perception: what is where, what the agent holds, what the mission names, "
                         "direction vectors; hint: plus the domain's helpers that give part of the "
