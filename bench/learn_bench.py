@@ -29,6 +29,7 @@ from typing import Any
 
 from bench.outputs import add_output_flags, output_dir
 from bench.runs import run_cli
+from bench.suite import code_version
 from worldcoder.argtypes import seconds
 
 ENVS = "MiniGrid-Empty-5x5-v0,MiniGrid-DoorKey-5x5-v0,MiniGrid-Unlock-v0"
@@ -91,6 +92,7 @@ def main() -> int:
             pool.map(lambda j: run_one(j[0], j[1], args.episodes, args.cap, Path(tmp)), jobs)
         )
     out = {"command": "python bench/learn_bench.py " + " ".join(sys.argv[1:]),
+           "commit": code_version(),
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
            "runs": rows}  # fmt: skip
     (results / "learn_bench.json").write_text(json.dumps(out, indent=2) + "\n")
