@@ -35,7 +35,7 @@ def test_without_optimism_the_agent_explores_until_it_has_seen_the_goal(tmp_path
     setting, measured: a first plan at step 25 and a success at step 41, before any reward was
     seen; its syntheses from 20 transitions take minutes, too slow for a test.)"""
     config = LearnConfig(EMPTY, seed=0, episodes=200, explore_steps=20, optimism=False,
-                         until_correct=True, max_env_steps=2_000)  # fmt: skip
+                         explore="random", until_correct=True, max_env_steps=2_000)  # fmt: skip
     report, events = learn(tmp_path, config)
     records = RunDir(tmp_path / "run").records("transitions.jsonl")
     first_reward = next(i for i, r in enumerate(records, start=1) if r["reward"] > 0)
@@ -103,13 +103,12 @@ def test_until_correct_is_only_a_stopping_rule(tmp_path: Path) -> None:
     run without it takes (the shorter run's actions are a prefix of the longer's). Empty-5x5 seed
     1's first model solves every episode yet is wrong elsewhere: the former `until_correct`
     explored after the streak, so its actions left the plain run's there."""
-    learn(
-        tmp_path / "plain", LearnConfig(EMPTY, seed=1, episodes=40, streak=1000, max_env_steps=600)
-    )
-    judged, _ = learn(
-        tmp_path / "judged",
-        LearnConfig(EMPTY, seed=1, episodes=40, until_correct=True, max_env_steps=600),
-    )
+    # (with 100 random steps first: the defaults before 2026-12-07, which this case was measured with)
+    learn(tmp_path / "plain", LearnConfig(EMPTY, seed=1, episodes=40, streak=1000, max_env_steps=600,
+                                          explore="random", explore_steps=100))  # fmt: skip
+    judged, _ = learn(tmp_path / "judged", LearnConfig(EMPTY, seed=1, episodes=40, until_correct=True,
+                                                       max_env_steps=600, explore="random",
+                                                       explore_steps=100))  # fmt: skip
     a = RunDir(tmp_path / "plain" / "run").records("transitions.jsonl")
     b = RunDir(tmp_path / "judged" / "run").records("transitions.jsonl")
     n = min(len(a), len(b))
