@@ -7,7 +7,8 @@ sizes), each k in (1, 2, 4, 8, 16), each data seed 0-2 and each prior (`learn`'s
 - training data: episodes covering exactly k distinct missions. A mission is counted by its
   target, the colour and object words it names ("fetch a red ball" and "get a red ball" are one
   mission; PutNear names two objects); the first k targets met on env seeds 1,000 * seed + i
-  are taken, `EPISODES_PER_MISSION` episodes each. The actions are data only: the reference
+  are taken, `EPISODES_PER_MISSION` episodes each (a target's env seed is replayed with another
+  policy seed when it recurs less often among those 1,000 seeds). The actions are data only: the reference
   model's (models/minigrid.wc) BFS plan to the mission (`plan.plan_to_goal`), with a random
   action instead at a rate `EPSILON` (the plan is then remade), so rewarded, failed and
   ordinary transitions all occur.
@@ -61,6 +62,7 @@ HELDOUT_EPISODES = 20
 SECONDS = 60.0
 HELDOUT_SEED = 1_000_000
 SEED_STRIDE = 1_000
+POLICY_STRIDE = 10_000_000
 QUICK_FAMILY, QUICK_KS, QUICK_SECONDS, QUICK_EPISODES, QUICK_HELDOUT = (
     "GoToDoor",
     (1, 2),
@@ -137,13 +139,13 @@ def _members(schema: Any, name: str) -> tuple[str, ...]:
 
 
 def training(family: str, k: int, seed: int, per_mission: int) -> Episodes:
-    """Episodes covering exactly the first k targets met on env seeds SEED_STRIDE * seed + i."""
+    """Episodes covering exactly the first k targets met on env seeds SEED_STRIDE * seed + i,
+    `per_mission` each: the target's first env seeds, replayed with another policy seed where
+    the target recurs less often among the SEED_STRIDE seeds (PutNear's 306 targets)."""
     env_id = FAMILIES[family]
-    names = target_words()
     chosen: dict[tuple[str, ...], list[int]] = {}
     start = SEED_STRIDE * seed
-    for env_seed in _mission_seeds(env_id, start, start + SEED_STRIDE, names):
-        t, s = env_seed
+    for t, s in _mission_seeds(env_id, start, start + SEED_STRIDE, target_words()):
         if t not in chosen and len(chosen) == k:
             continue
         seeds = chosen.setdefault(t, [])
@@ -151,9 +153,9 @@ def training(family: str, k: int, seed: int, per_mission: int) -> Episodes:
             seeds.append(s)
         if len(chosen) == k and all(len(v) == per_mission for v in chosen.values()):
             break
-    else:
+    if len(chosen) < k:
         raise RuntimeError(f"{family}: fewer than {k} distinct missions on the training seeds")
-    order = sorted(s for seeds in chosen.values() for s in seeds)
+    order = sorted(v[i % len(v)] for v in chosen.values() for i in range(per_mission))
     return Episodes(_play(env_id, order), tuple(chosen), tuple(order))
 
 
@@ -190,7 +192,8 @@ def _mission_seeds(
 
 
 def _play(env_id: str, seeds: tuple[int, ...] | list[int]) -> tuple[Record, ...]:
-    """One episode per env seed (the i-th of them: a decoy one when i is odd)."""
+    """One episode per env seed (the i-th of them: a decoy one when i is odd); the policy's
+    random seed is the env seed, plus 10,000,000 for each earlier episode of the same seed."""
     from dsl.check import check_file
     from worldcoder.domains import env_domain
     from worldcoder.envs import make_env
@@ -201,18 +204,19 @@ def _play(env_id: str, seeds: tuple[int, ...] | list[int]) -> tuple[Record, ...]
     out: list[Record] = []
     try:
         for episode, s in enumerate(seeds):
-            out += _episode(env, reference, s, episode, names)
+            policy = s + POLICY_STRIDE * seeds[:episode].count(s)
+            out += _episode(env, reference, s, policy, episode, names)
     finally:
         env.close()
     return tuple(out)
 
 
 def _episode(
-    env: Any, reference: Any, seed: int, episode: int, names: frozenset[str]
+    env: Any, reference: Any, seed: int, policy: int, episode: int, names: frozenset[str]
 ) -> list[Record]:
     """The reference model's plan to the mission (to a decoy mission in odd episodes), a random
     action instead at the rate `EPSILON` (the plan is then remade)."""
-    rng = random.Random(seed)
+    rng = random.Random(policy)
     state, mission = env.reset(seed=seed)
     goal = decoy(mission, state, names, rng) if episode % 2 else mission
     planned: list[str] = []
