@@ -375,6 +375,21 @@ def missions_needed(all_right: dict[int, bool]) -> int | None:
     return needed
 
 
+MISSION_HELPERS = ("named", "mission_kind", "mission_color", "word(", "has_word(")
+"""What a rule reads the mission through (prior helpers and builtins), by name."""
+
+
+def named_constants(rule: str) -> list[str]:
+    """The colours and kinds a rule names by constant (`Color.red`, `Kind.key`; not
+    `Kind.none`): what a rule that fits its training missions only tends to read."""
+    return sorted(set(re.findall(r"\b(?:Color|Kind)\.\w+", rule)) - {"Kind.none"})
+
+
+def reads_mission(rule: str) -> bool:
+    """Whether a rule reads the mission (a helper or builtin of `MISSION_HELPERS`)."""
+    return any(name in rule for name in MISSION_HELPERS)
+
+
 def summarize(rows: list[dict[str, Any]], out_dir: Path, quick: bool) -> dict[str, Any]:
     runs: dict[tuple[str, str, int], dict[int, dict[str, Any]]] = {}
     for row in rows:
@@ -395,18 +410,28 @@ def summarize(rows: list[dict[str, Any]], out_dir: Path, quick: bool) -> dict[st
                          for _, r in sorted(seeds.items())]
                 for k in ks
             }  # fmt: skip
+            every = [(s, k, v) for s, r in sorted(seeds.items()) for k, v in sorted(r.items())]
             fails = [
-                {"seed": s, "k": k, "rules": v["rules"], "first_miss": v["heldout"]["first_miss"]}
-                for s, r in sorted(seeds.items()) for k, v in sorted(r.items())
-                if not v["heldout"]["all_right"]
+                {"seed": s, "k": k, "rules": v["rules"], "first_miss": v["heldout"]["first_miss"],
+                 "constants": named_constants(v["rules"]["reward"] + " " + v["rules"]["done"])}
+                for s, k, v in every if not v["heldout"]["all_right"]
             ]  # fmt: skip
+            uses = {
+                "reward_names_a_constant": sum(bool(named_constants(v["rules"]["reward"]))
+                                               for _, _, v in every),
+                "reward_reads_the_mission": sum(reads_mission(v["rules"]["reward"])
+                                                for _, _, v in every),
+                "done_names_a_constant": sum(bool(named_constants(v["rules"]["done"]))
+                                             for _, _, v in every),
+                "runs": len(every),
+            }  # fmt: skip
             found = [v for v in needed.values() if v is not None]
             family_needed = max(found) if len(found) == len(needed) else None
             table.append({
                 "family": family, "prior": prior, "ks": ks, "seeds": sorted(seeds),
                 "missions_needed": family_needed, "missions_needed_per_seed":
                 {str(s): v for s, v in needed.items()}, "heldout_fraction": per_k,
-                "failures": fails,
+                "rules": uses, "failures": fails,
             })  # fmt: skip
     plot = out_dir / (f"{NAME}-quick.png" if quick else f"{NAME}.png")
     _plot(table, plot)
