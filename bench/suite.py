@@ -48,7 +48,7 @@ from typing import Any, TextIO
 
 BENCHES: tuple[str, ...] = (
     "throughput", "sample_efficiency", "taxi", "sokoban", "optimism", "scaling", "curriculum",
-    "llm_ceiling", "protocol", "sygus", "new_worlds",
+    "llm_ceiling", "protocol", "sygus", "new_worlds", "missions",
 )  # fmt: skip
 """Bench names in the order `worldcoder-bench` runs them."""
 MODULES = {"curriculum": "bench.curriculum_transfer"}
