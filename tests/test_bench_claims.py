@@ -12,7 +12,7 @@ import pytest
 
 from bench import curriculum_transfer, optimism, scaling
 from dsl.parse import strip_imports
-from dsl.values import Mission, state_from_json
+from dsl.values import Mission, State, state_from_json
 from worldcoder.agent import Agent, LearnConfig
 from worldcoder.cli import main
 from worldcoder.rundir import RunDir
@@ -52,32 +52,8 @@ def test_without_optimism_the_agent_explores_until_it_has_seen_the_goal(tmp_path
     assert report["steps_to_first_success"] is not None
 
 
-def test_novelty_exploration_prefers_the_least_visited_predicted_state(tmp_path: Path) -> None:
-    config = LearnConfig(EMPTY, seed=0, optimism=False, explore="novelty", correctness=False)
-    run = RunDir(tmp_path / "run")
-    run.create({"env": config.env})
-    agent = Agent(config, run)
-    reference = Path(__file__).resolve().parents[1] / "models" / "minigrid.wc"
-    agent._accept(strip_imports(reference.read_text()), save=False)
-    state_json, mission = agent.env.reset(seed=0)
-    state = state_from_json(agent.schema, state_json)
-    assert agent.model is not None
-    ahead = {
-        a: agent.model.step(state, a, Mission.of(mission)).next_state for a in agent.env.actions
-    }
-    # Everything but `left` leads somewhere already visited often: `left` is the novel action.
-    for action, nxt in ahead.items():
-        if action != "left":
-            agent.visits[nxt] += 5
-    assert agent.explore_action(state, Mission.of(mission)) == "left"
-    agent.visits[ahead["left"]] += 10
-    assert agent.explore_action(state, Mission.of(mission)) != "left"
-
-
-def test_novelty_exploration_tries_an_action_never_tried_here_first(tmp_path: Path) -> None:
-    """An action never tried in this state is an experiment the data cannot have explained: it
-    goes first even when the model predicts it leads to the most visited state (a `forward` the
-    model believes does nothing may move the agent)."""
+def novelty_agent(tmp_path: Path) -> tuple[Agent, State, Mission]:
+    """A novelty-exploring agent on Empty-5x5 whose model is the reference, at seed 0's start."""
     config = LearnConfig(EMPTY, seed=0, optimism=False, explore="novelty", correctness=False)
     run = RunDir(tmp_path / "run")
     run.create({"env": config.env})
@@ -85,7 +61,27 @@ def test_novelty_exploration_tries_an_action_never_tried_here_first(tmp_path: Pa
     reference = Path(__file__).resolve().parents[1] / "models" / "minigrid.wc"
     agent._accept(strip_imports(reference.read_text()), save=False)
     state_json, text = agent.env.reset(seed=0)
-    state, mission = state_from_json(agent.schema, state_json), Mission.of(text)
+    return agent, state_from_json(agent.schema, state_json), Mission.of(text)
+
+
+def test_novelty_exploration_prefers_the_least_visited_predicted_state(tmp_path: Path) -> None:
+    agent, state, mission = novelty_agent(tmp_path)
+    assert agent.model is not None
+    ahead = {a: agent.model.step(state, a, mission).next_state for a in agent.env.actions}
+    # Everything but `left` leads somewhere already visited often: `left` is the novel action.
+    for action, nxt in ahead.items():
+        if action != "left":
+            agent.visits[nxt] += 5
+    assert agent.explore_action(state, mission) == "left"
+    agent.visits[ahead["left"]] += 10
+    assert agent.explore_action(state, mission) != "left"
+
+
+def test_novelty_exploration_tries_an_action_never_tried_here_first(tmp_path: Path) -> None:
+    """An action never tried in this state is an experiment the data cannot have explained: it
+    goes first even when the model predicts it leads to the most visited state (a `forward` the
+    model believes does nothing may move the agent)."""
+    agent, state, mission = novelty_agent(tmp_path)
     assert agent.model is not None
     for action in agent.env.actions:
         agent.visits[agent.model.step(state, action, mission).next_state] += 1
