@@ -85,7 +85,16 @@ def check(
     """`s.check`, writing the query as SMT-LIB2 first when asked."""
     if limits.smt2 is not None:
         write_smt2(s, assumptions, limits.smt2)
-    return s.check(*assumptions)
+    return checked(s, assumptions)
+
+
+def checked(s: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> z3.CheckSatResult:
+    """`s.check(*assumptions)`, with Ctrl-C raised: Z3 catches SIGINT during a check and answers
+    unknown ("interrupted from keyboard"), which would lose the user's interrupt."""
+    result = s.check(*assumptions)
+    if result == z3.unknown and s.reason_unknown() == "interrupted from keyboard":
+        raise KeyboardInterrupt
+    return result
 
 
 def write_smt2(s: z3.Solver, assumptions: Sequence[z3.BoolRef], path: Path) -> None:
@@ -209,7 +218,7 @@ def _minimal_core(s: z3.Solver, core: list[z3.BoolRef]) -> list[z3.BoolRef]:
     needed = list(core)
     for lit in list(core):
         trial = [c for c in needed if not c.eq(lit)]
-        if s.check(*trial) == z3.unsat:
+        if checked(s, trial) == z3.unsat:
             needed = trial
     return needed
 
@@ -222,7 +231,7 @@ def _core_details(
     out: list[str] = []
     for lit in core:
         others = [c for c in core if not c.eq(lit)]
-        if s.check(*others) != z3.sat:
+        if checked(s, others) != z3.sat:
             continue
         line, t = lits[str(lit)]
         enc = Encoder(program, th, t.mission, holes)

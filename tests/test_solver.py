@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -273,3 +277,40 @@ def test_solve_cli_prints_json(tmp_path: Path) -> None:
     answer = json.loads(out.stdout)
     assert out.returncode == 1 and answer["status"] == "unsat" and answer["failing"] == [1]
     assert answer["details"] == ["line 1: reward: model 0, data 1"]
+
+
+PIGEONHOLE = """
+import sys
+import z3
+from solver.queries import Limits, check
+
+n = 11  # 12 pigeons, 11 holes: unsat, and minutes of search for Z3
+p = [[z3.Bool(f"p{i}_{j}") for j in range(n)] for i in range(n + 1)]
+s = z3.Solver()
+for row in p:
+    s.add(z3.Or(row))
+for j in range(n):
+    for a in range(n + 1):
+        for b in range(a + 1, n + 1):
+            s.add(z3.Or(z3.Not(p[a][j]), z3.Not(p[b][j])))
+print("checking", flush=True)
+try:
+    print(check(s, Limits(timeout=120)), flush=True)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_during_a_solver_check_is_not_lost(tmp_path: Path) -> None:
+    """Z3 catches SIGINT inside a check and answers unknown; `solver.queries.check` raises it
+    again as KeyboardInterrupt, so Ctrl-C during a correctness check stops a learning run."""
+    script = tmp_path / "pigeonhole.py"
+    script.write_text(PIGEONHOLE)
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "checking"
+    time.sleep(1.0)  # inside the check by now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
