@@ -236,10 +236,18 @@ def test_a_bad_event_line_is_a_located_error(tmp_path: Path, line: str, message:
 # ----------------------------------------------------------------------------- the command line
 
 
+def ctrl_c_on() -> None:
+    """In a child before it runs: SIGINT's default disposition, so that Python makes it a
+    KeyboardInterrupt (a shell's background job, such as a test run started with `&`, hands its
+    children SIGINT ignored, and Python then keeps it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(args: list[str], log: Path) -> subprocess.CompletedProcess[str]:
     """Run the CLI and send it SIGINT (Ctrl-C) once `log` has 20 lines."""
     proc = subprocess.Popen([sys.executable, "-m", "worldcoder.cli", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_on)  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and lines(log) < 20 and proc.poll() is None:
         time.sleep(0.002)

@@ -28,6 +28,7 @@ from solver import (
     plan,
 )
 from solver.theory import Theory
+from tests.test_resume import ctrl_c_on
 from worldcoder.envs import collect, make_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -307,7 +308,8 @@ def test_ctrl_c_during_a_solver_check_is_not_lost(tmp_path: Path) -> None:
     script = tmp_path / "pigeonhole.py"
     script.write_text(PIGEONHOLE)
     proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_on)  # fmt: skip
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "checking"
     time.sleep(1.0)  # inside the check by now
