@@ -532,13 +532,18 @@ class _Gen:
         f = orelse.code if isinstance(orelse, _Code) else self.expr(orelse, env, eb)
         if not tb.lines and not eb.lines:
             return t if t == f else f"({t} if {cond} else {f})"
+        return self._join(cond, (tb, t), (eb, f), b)
+
+    def _join(self, cond: str, yes: tuple[_Block, str], no: tuple[_Block, str], b: _Block) -> str:
+        """`if cond: <yes block> else: <no block>`, each ending in a fresh variable set to its
+        value; that variable."""
         tmp = self.fresh("t")
-        tb.emit(f"{tmp} = {t}")
-        eb.emit(f"{tmp} = {f}")
+        for block, value in (yes, no):
+            block.emit(f"{tmp} = {value}")
         b.emit(f"if {cond}:")
-        b.add(tb)
+        b.add(yes[0])
         b.emit("else:")
-        b.add(eb)
+        b.add(no[0])
         return tmp
 
     def _prim(
@@ -637,14 +642,7 @@ class _Gen:
         tb.emit(f"{found} = {hit}")
         v = self.expr(e.value, {**env, e.var: found}, tb)
         d = self.expr(e.default, env, eb)
-        tmp = self.fresh("t")
-        eb.emit(f"{tmp} = {d}")
-        tb.emit(f"{tmp} = {v}")
-        b.emit(f"if {hit} is _U or {hit} is _M:")
-        b.add(eb)
-        b.emit("else:")
-        b.add(tb)
-        return tmp
+        return self._join(f"{hit} is _U or {hit} is _M", (eb, d), (tb, v), b)
 
     def _match(
         self, subject: C.Expr, arms: tuple[C.Expr, ...], env: Mapping[str, str], b: _Block
