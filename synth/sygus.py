@@ -438,18 +438,11 @@ def sygus_text(problem: SygusProblem) -> str:
     if p.left_out:
         lines.append(f"; helpers with no SyGuS form (they read the objects or the mission "
                      f"and take parameters): {', '.join(p.left_out)}")  # fmt: skip
-    lines.append("(set-logic ALL)")
-    for enum in p.enums:
-        members = " ".join(f"({value(m, enum)})" for m in enum.members)
-        lines.append(f"(declare-datatype {enum.name} ({members}))")
-    lines += [h.body for h in p.helpers]
-    params = " ".join(f"({f.name} {sort(f.type)})" for f in p.features)
-    lines.append(f"(synth-fun {p.name} ({params}) {sort(p.output)}")
+    lines += _declarations(p)
+    lines.append(f"(synth-fun {p.name} ({_params(p)}) {sort(p.output)}")
     lines.append(_grammar(p))
     lines.append(")")
-    for inputs, out in p.examples:
-        args = " ".join(value(v, f.type) for v, f in zip(inputs, p.features, strict=True))
-        lines.append(f"(constraint (= ({p.name} {args}) {value(out, p.output)}))")
+    lines += [f"(constraint {eq})" for eq in _equations(p)]
     lines.append("(check-synth)")
     return "\n".join(lines) + "\n"
 
@@ -458,20 +451,33 @@ def check_text(problem: SygusProblem, term: str) -> str:
     """An SMT-LIB script that is unsat exactly when `term` (over the problem's inputs, e.g. from
     `term_of` or a SyGuS solver's answer) meets every example of `problem`."""
     p = problem
+    lines = _declarations(p)
+    lines.append(f"(define-fun {p.name} ({_params(p)}) {sort(p.output)} {term})")
+    lines.append(f"(assert (not (and true {' '.join(_equations(p))})))")
+    lines.append("(check-sat)")
+    return "\n".join(lines) + "\n"
+
+
+def _declarations(p: SygusProblem) -> list[str]:
+    """The logic, the enum datatypes and the helpers' `define-fun`s, shared by both files."""
     lines = ["(set-logic ALL)"]
     for enum in p.enums:
         members = " ".join(f"({value(m, enum)})" for m in enum.members)
         lines.append(f"(declare-datatype {enum.name} ({members}))")
-    lines += [h.body for h in p.helpers]
-    params = " ".join(f"({f.name} {sort(f.type)})" for f in p.features)
-    lines.append(f"(define-fun {p.name} ({params}) {sort(p.output)} {term})")
-    met = []
-    for inputs, out in p.examples:
+    return lines + [h.body for h in p.helpers]
+
+
+def _params(p: SygusProblem) -> str:
+    return " ".join(f"({f.name} {sort(f.type)})" for f in p.features)
+
+
+def _equations(p: SygusProblem) -> list[str]:
+    """`(= (rule inputs) output)` for each example."""
+    out = []
+    for inputs, result in p.examples:
         args = " ".join(value(v, f.type) for v, f in zip(inputs, p.features, strict=True))
-        met.append(f"(= ({p.name} {args}) {value(out, p.output)})")
-    lines.append(f"(assert (not (and true {' '.join(met)})))")
-    lines.append("(check-sat)")
-    return "\n".join(lines) + "\n"
+        out.append(f"(= ({p.name} {args}) {value(result, p.output)})")
+    return out
 
 
 def _nt(t: C.Type) -> str:
